@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+
+namespace WeaveEval.Emulator.Store
+{
+    /// <summary>
+    /// In-memory store shaped like the trace server's: calls, object versions and dataset table rows,
+    /// all scoped by external project id (<c>entity/project</c>). Thread-safe; readers take snapshots.
+    /// <see cref="Version"/> increases on every write so that query caches can tell when they are stale.
+    /// </summary>
+    public sealed class EmulatorStore
+    {
+        private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
+        private readonly List<CallRecord> calls = new();
+        private readonly Dictionary<(string Project, string Id), CallRecord> callsById = new();
+        private readonly Dictionary<(string Project, string ParentId), List<CallRecord>> children = new();
+        private readonly List<ObjectVersion> objects = new();
+        private readonly Dictionary<(string Project, string RowDigest), byte[]> tableRows = new();
+        private long version;
+
+        public long Version => Interlocked.Read(ref version);
+
+        public void AddCall(CallRecord call)
+        {
+            gate.EnterWriteLock();
+            try
+            {
+                calls.Add(call);
+                callsById[(call.ProjectId, call.Id)] = call;
+                if (call.ParentId is not null)
+                {
+                    if (!children.TryGetValue((call.ProjectId, call.ParentId), out var list))
+                    {
+                        children[(call.ProjectId, call.ParentId)] = list = new List<CallRecord>();
+                    }
+                    list.Add(call);
+                }
+                version++;
+            }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        public void AddObject(ObjectVersion obj)
+        {
+            gate.EnterWriteLock();
+            try { objects.Add(obj); version++; }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        public void AddTableRow(string projectId, string rowDigest, byte[] rowJson)
+        {
+            gate.EnterWriteLock();
+            try { tableRows[(projectId, rowDigest)] = rowJson; version++; }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        /// <summary>Marks a call (and nothing else) deleted.</summary>
+        public bool DeleteCall(string projectId, string id, DateTime when)
+        {
+            gate.EnterWriteLock();
+            try
+            {
+                if (!callsById.TryGetValue((projectId, id), out var call) || call.DeletedAt is not null) return false;
+                call.DeletedAt = when;
+                version++;
+                return true;
+            }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        /// <summary>Records a change made directly on a stored record (end time, output …).</summary>
+        public void Touch() => Interlocked.Increment(ref version);
+
+        /// <summary>A live (not deleted) call, or null.</summary>
+        public CallRecord? GetCall(string projectId, string id)
+        {
+            gate.EnterReadLock();
+            try { return callsById.TryGetValue((projectId, id), out var call) && call.DeletedAt is null ? call : null; }
+            finally { gate.ExitReadLock(); }
+        }
+
+        /// <summary>Live direct children of a call, in insertion order.</summary>
+        public IReadOnlyList<CallRecord> Children(string projectId, string parentId)
+        {
+            gate.EnterReadLock();
+            try
+            {
+                return children.TryGetValue((projectId, parentId), out var list)
+                    ? list.Where(c => c.DeletedAt is null).ToList()
+                    : Array.Empty<CallRecord>();
+            }
+            finally { gate.ExitReadLock(); }
+        }
+
+        /// <summary>Snapshot of the live calls of a project, in insertion order.</summary>
+        public IReadOnlyList<CallRecord> Calls(string projectId)
+        {
+            gate.EnterReadLock();
+            try { return calls.Where(c => c.ProjectId == projectId && c.DeletedAt is null).ToList(); }
+            finally { gate.ExitReadLock(); }
+        }
+
+        /// <summary>Versions of an object id, oldest first (deleted ones included; callers decide).</summary>
+        public IReadOnlyList<ObjectVersion> ObjectVersions(string projectId, string objectId)
+        {
+            gate.EnterReadLock();
+            try { return objects.Where(o => o.ProjectId == projectId && o.ObjectId == objectId).OrderBy(o => o.VersionIndex).ToList(); }
+            finally { gate.ExitReadLock(); }
+        }
+
+        /// <summary>Snapshot of all object versions of a project.</summary>
+        public IReadOnlyList<ObjectVersion> Objects(string projectId)
+        {
+            gate.EnterReadLock();
+            try { return objects.Where(o => o.ProjectId == projectId).ToList(); }
+            finally { gate.ExitReadLock(); }
+        }
+
+        /// <summary>Resolves a version spec (digest, <c>latest</c>, <c>v&lt;n&gt;</c>) to a stored version, or null.</summary>
+        public ObjectVersion? ResolveObject(string projectId, string objectId, string versionSpec)
+        {
+            var versions = ObjectVersions(projectId, objectId);
+            if (versions.Count == 0) return null;
+            if (versionSpec == "latest") return versions[^1];
+            if (versionSpec.Length > 1 && versionSpec[0] == 'v' && int.TryParse(versionSpec.AsSpan(1), out var index))
+            {
+                return versions.FirstOrDefault(v => v.VersionIndex == index);
+            }
+            return versions.FirstOrDefault(v => v.Digest == versionSpec);
+        }
+
+        public byte[]? GetTableRow(string projectId, string rowDigest)
+        {
+            gate.EnterReadLock();
+            try { return tableRows.TryGetValue((projectId, rowDigest), out var row) ? row : null; }
+            finally { gate.ExitReadLock(); }
+        }
+
+        public IReadOnlyList<string> ProjectIds()
+        {
+            gate.EnterReadLock();
+            try { return calls.Select(c => c.ProjectId).Concat(objects.Select(o => o.ProjectId)).Distinct().ToList(); }
+            finally { gate.ExitReadLock(); }
+        }
+    }
+}
