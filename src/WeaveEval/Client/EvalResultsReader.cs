@@ -1,0 +1,235 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using WeaveEval.Model;
+
+namespace WeaveEval.Client
+{
+    /// <summary>
+    /// Reads an eval_results/query response incrementally: the top-level object is walked with a
+    /// <see cref="Utf8JsonReader"/> whose state is carried across buffer refills; each element of
+    /// <c>rows</c> is parsed once it is wholly in the buffer and handed out at once, so memory stays at
+    /// one row however large the page. <c>total_rows</c> and <c>warnings</c> are read wherever they appear.
+    /// </summary>
+    internal sealed class EvalResultsReader : IDisposable
+    {
+        private enum Phase
+        {
+            BeforeDocument,
+            InDocument,
+            InRows,
+            Done,
+        }
+
+        private enum Outcome
+        {
+            NeedMoreData,
+            Row,
+            Done,
+        }
+
+        private const int LargeElementBytes = 64 * 1024;
+
+        private static readonly JsonReaderOptions Options = new JsonReaderOptions { MaxDepth = 256 };
+
+        private readonly IBodySource source;
+        private readonly bool includeInputs;
+        private readonly string entity;
+        private readonly string project;
+        private byte[] buffer;
+        private int start;
+        private int end;
+        private bool endOfBody;
+        private JsonReaderState state = new JsonReaderState(Options);
+        private Phase phase = Phase.BeforeDocument;
+        private string? pendingProperty;
+
+        public EvalResultsReader(IBodySource source, bool includeInputs, string entity, string project, int initialBufferSize = 64 * 1024)
+        {
+            this.source = source;
+            this.includeInputs = includeInputs;
+            this.entity = entity;
+            this.project = project;
+            buffer = ArrayPool<byte>.Shared.Rent(initialBufferSize);
+        }
+
+        public long? TotalRows { get; private set; }
+
+        public List<string> Warnings { get; } = new List<string>();
+
+        /// <summary>The next row, or null once the document is complete.</summary>
+        public async Task<EvalRow?> ReadRowAsync(CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                var outcome = Step(out var row);
+                if (outcome == Outcome.Row) return row;
+                if (outcome == Outcome.Done) return null;
+                if (endOfBody)
+                {
+                    throw new StreamDroppedException($"The response of {source.Display} ended before its JSON document was complete.");
+                }
+                // A large element is re-probed from its start after each refill; waiting until the pending
+                // bytes have doubled keeps that linear in the element's size.
+                var pending = end - start;
+                do
+                {
+                    await FillAsync(cancellationToken).ConfigureAwait(false);
+                }
+                while (!endOfBody && pending >= LargeElementBytes && end - start < 2 * pending);
+            }
+        }
+
+        private async Task FillAsync(CancellationToken cancellationToken)
+        {
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+            if (end == buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                Buffer.BlockCopy(buffer, 0, larger, 0, end);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+            var read = await source.ReadAsync(buffer, end, buffer.Length - end, cancellationToken).ConfigureAwait(false);
+            if (read == 0) endOfBody = true;
+            else end += read;
+        }
+
+        /// <summary>
+        /// Advances as far as the buffered bytes allow. Progress is committed only at points where the
+        /// walk can be restarted (token boundaries outside a half-read row or value), so a later call
+        /// re-reads an incomplete row from its start once more bytes have arrived.
+        /// </summary>
+        private Outcome Step(out EvalRow? row)
+        {
+            row = null;
+            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer, start, end - start), isFinalBlock: false, state);
+            long committed = 0;
+            try
+            {
+                while (true)
+                {
+                    switch (phase)
+                    {
+                        case Phase.BeforeDocument:
+                            if (!reader.Read()) return Outcome.NeedMoreData;
+                            if (reader.TokenType != JsonTokenType.StartObject)
+                            {
+                                throw new WeaveProtocolException($"The response of {source.Display} is not a JSON object (it starts with {reader.TokenType}).");
+                            }
+                            phase = Phase.InDocument;
+                            Commit(ref reader, ref committed);
+                            break;
+
+                        case Phase.InDocument:
+                            if (pendingProperty == null)
+                            {
+                                if (!reader.Read()) return Outcome.NeedMoreData;
+                                if (reader.TokenType == JsonTokenType.EndObject)
+                                {
+                                    phase = Phase.Done;
+                                    Commit(ref reader, ref committed);
+                                    return Outcome.Done;
+                                }
+                                pendingProperty = reader.GetString() ?? string.Empty;
+                                Commit(ref reader, ref committed);
+                            }
+                            if (!reader.Read()) return Outcome.NeedMoreData;
+                            if (pendingProperty == "rows" && reader.TokenType == JsonTokenType.StartArray)
+                            {
+                                phase = Phase.InRows;
+                                pendingProperty = null;
+                                Commit(ref reader, ref committed);
+                                break;
+                            }
+                            var valueStart = (int)reader.TokenStartIndex;
+                            var valueEnd = reader;
+                            if (!valueEnd.TrySkip()) return Outcome.NeedMoreData;
+                            ReadTopLevelValue(pendingProperty, valueStart, (int)valueEnd.BytesConsumed);
+                            reader = valueEnd;
+                            pendingProperty = null;
+                            Commit(ref reader, ref committed);
+                            break;
+
+                        case Phase.InRows:
+                            if (!reader.Read()) return Outcome.NeedMoreData;
+                            if (reader.TokenType == JsonTokenType.EndArray)
+                            {
+                                phase = Phase.InDocument;
+                                Commit(ref reader, ref committed);
+                                break;
+                            }
+                            var elementStart = (int)reader.TokenStartIndex;
+                            var probe = reader;
+                            if (!probe.TrySkip()) return Outcome.NeedMoreData;
+                            if (reader.TokenType == JsonTokenType.StartObject)
+                            {
+                                row = ParseRow(elementStart, (int)probe.BytesConsumed);
+                            }
+                            reader = probe;
+                            Commit(ref reader, ref committed);
+                            if (row != null) return Outcome.Row;
+                            break;
+
+                        default:
+                            return Outcome.Done;
+                    }
+                }
+            }
+            catch (Exception e) when (e is JsonException || e is InvalidOperationException || e is FormatException)
+            {
+                throw new WeaveProtocolException($"The response of {source.Display} is not valid JSON: {e.Message}", e);
+            }
+            finally
+            {
+                start += (int)committed;
+            }
+        }
+
+        private void Commit(ref Utf8JsonReader reader, ref long committed)
+        {
+            committed = reader.BytesConsumed;
+            state = reader.CurrentState;
+        }
+
+        /// <summary>A complete element, parsed on its own with a reader that knows it has all the bytes.</summary>
+        private EvalRow ParseRow(int offset, int end)
+        {
+            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer, start + offset, end - offset), Options);
+            reader.Read();
+            return WireFormat.ParseEvalRow(ref reader, includeInputs, entity, project);
+        }
+
+        private void ReadTopLevelValue(string property, int offset, int end)
+        {
+            if (property != "total_rows" && property != "warnings") return;
+            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer, start + offset, end - offset), Options);
+            reader.Read();
+            var value = JsonText.ReadValue(ref reader);
+            if (property == "total_rows")
+            {
+                TotalRows = Mapping.AsLong(value);
+            }
+            else if (value is JsonList warnings)
+            {
+                foreach (var warning in warnings) if (warning != null) Warnings.Add(Mapping.AsText(warning)!);
+            }
+        }
+
+        public void Dispose()
+        {
+            var rented = buffer;
+            buffer = Array.Empty<byte>();
+            start = end = 0;
+            if (rented.Length > 0) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+}

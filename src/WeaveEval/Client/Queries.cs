@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using WeaveEval.Model;
+
+namespace WeaveEval.Client
+{
+    /// <summary>Paging of a list route.</summary>
+    public sealed class PageRequest
+    {
+        /// <summary>Items asked for per request.</summary>
+        public int PageSize { get; set; } = 100;
+
+        /// <summary>Items to skip first.</summary>
+        public long Offset { get; set; }
+
+        /// <summary>Stop after this many items (null: all).</summary>
+        public long? MaxItems { get; set; }
+    }
+
+    /// <summary>Which evaluation runs <see cref="WeaveClient.ListEvaluationRunsAsync"/> lists.</summary>
+    public sealed class RunListQuery
+    {
+        /// <summary>Keep runs that have any of these refs among their inputs (evaluation or model refs, exact strings).</summary>
+        public IReadOnlyList<string>? InputRefs { get; set; }
+
+        /// <summary>Only runs that are trace roots (SDK runs started inside another op are dropped).</summary>
+        public bool TopLevelOnly { get; set; }
+
+        public int PageSize { get; set; } = 100;
+    }
+
+    /// <summary>What <see cref="WeaveClient.QueryEvalResultsAsync"/> asks the eval_results route for.</summary>
+    public sealed class EvalResultsQuery
+    {
+        /// <summary>
+        /// Rows per eval_results/query request. 200 is a first guess that keeps one response at a few
+        /// hundred KB for typical rows; it is to be measured against the emulator and tuned (issue 5).
+        /// </summary>
+        public const int DefaultPageSize = 200;
+
+        public IReadOnlyList<string> RunIds { get; set; } = Array.Empty<string>();
+
+        public bool RequireIntersection { get; set; }
+
+        /// <summary>Ask for the dataset row of each result (<c>include_raw_data_rows</c>).</summary>
+        public bool IncludeInputs { get; set; } = true;
+
+        /// <summary>Resolve dataset-row refs into the rows (<c>resolve_row_refs</c>).</summary>
+        public bool ResolveRowRefs { get; set; } = true;
+
+        public bool IncludeCosts { get; set; }
+
+        public int PageSize { get; set; } = DefaultPageSize;
+    }
+
+    /// <summary>Aggregated scorer statistics of one or more runs.</summary>
+    public sealed class EvalSummaryResult
+    {
+        public EvalSummaryResult(long rowCount, IReadOnlyList<ScorerStat> stats, IReadOnlyList<string> scorerNames)
+        {
+            RowCount = rowCount;
+            Stats = stats;
+            ScorerNames = scorerNames;
+        }
+
+        /// <summary>Rows the summary was computed over.</summary>
+        public long RowCount { get; }
+
+        /// <summary>One per run × score dimension, in server order.</summary>
+        public IReadOnlyList<ScorerStat> Stats { get; }
+
+        /// <summary>The distinct <see cref="ScorerStat.Scorer"/> values, first-seen order.</summary>
+        public IReadOnlyList<string> ScorerNames { get; }
+    }
+}

@@ -1,0 +1,44 @@
+using System;
+using System.Text;
+
+namespace WeaveEval.Client
+{
+    /// <summary>Builds request paths whose every segment is percent-encoded, so an id never changes the route.</summary>
+    internal static class UrlPath
+    {
+        /// <summary>
+        /// Encodes one path segment: everything except RFC 3986 unreserved characters becomes %XX of its UTF-8
+        /// bytes ('/', '?', '#', '%', spaces, unicode). '.' and '..' are refused: a client or proxy would
+        /// normalise them away and address another route.
+        /// </summary>
+        public static string Segment(string value, string what)
+        {
+            if (value == null) throw new ArgumentNullException(nameof(value));
+            if (value.Length == 0 || value == "." || value == "..")
+            {
+                throw new WeaveException($"The {what} '{value}' cannot be used in a request path.", "InvalidArgument", WeaveErrorKind.InvalidArgument);
+            }
+            return Encode(value);
+        }
+
+        /// <summary>Encodes a query-string value the same way (nothing but unreserved characters is left as is).</summary>
+        public static string QueryValue(string value) => Encode(value);
+
+        private static string Encode(string value)
+        {
+            var bytes = Encoding.UTF8.GetBytes(value);
+            var builder = new StringBuilder(bytes.Length);
+            foreach (var b in bytes)
+            {
+                if (IsUnreserved(b)) builder.Append((char)b);
+                else builder.Append('%').Append(Hex[b >> 4]).Append(Hex[b & 0xF]);
+            }
+            return builder.ToString();
+        }
+
+        private const string Hex = "0123456789ABCDEF";
+
+        private static bool IsUnreserved(byte b) =>
+            (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '.' || b == '_' || b == '~';
+    }
+}
