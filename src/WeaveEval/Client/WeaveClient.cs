@@ -148,13 +148,54 @@ namespace WeaveEval.Client
 
         /// <summary>
         /// One result per row × evaluation × trial, page by page, each handed out as soon as its row has been
-        /// parsed. A page that breaks off is re-requested from the first row not yet handed out.
+        /// parsed. A page that breaks off is re-requested from the first row not yet handed out. The next
+        /// page is requested and parsed while the caller works through the current one (one page ahead at
+        /// most); <paramref name="progress"/> is called on the caller's thread once it has had a page's results.
         /// </summary>
         public async IAsyncEnumerable<EvalResult> QueryEvalResultsAsync(EvalResultsQuery query, Action<long, long>? progress, [EnumeratorCancellation] CancellationToken ct)
         {
             if (query == null) throw new ArgumentNullException(nameof(query));
             var ids = CheckRunIds(query.RunIds);
             var pageSize = Math.Max(1, query.PageSize);
+            // Capacity: a page's rows and its end mark, so the next request starts once the caller has taken
+            // the first row of the current page.
+            var pieces = ReadAhead.ReadAheadAsync(EvalResultPiecesAsync(ids, query, pageSize, CancellationToken.None), pageSize + 1, ct);
+            await foreach (var piece in pieces.WithCancellation(ct).ConfigureAwait(false))
+            {
+                if (piece.Row != null)
+                {
+                    foreach (var result in piece.Row.Results) yield return result;
+                }
+                else
+                {
+                    progress?.Invoke(piece.RowsDone, piece.TotalRows);
+                }
+            }
+        }
+
+        /// <summary>What the eval_results pages bring, in order: each row, and after each page its end mark.</summary>
+        private sealed class EvalResultsPiece
+        {
+            private EvalResultsPiece(EvalRow? row, long rowsDone, long totalRows)
+            {
+                Row = row;
+                RowsDone = rowsDone;
+                TotalRows = totalRows;
+            }
+
+            public EvalRow? Row { get; }
+
+            public long RowsDone { get; }
+
+            public long TotalRows { get; }
+
+            public static EvalResultsPiece OfRow(EvalRow row) => new EvalResultsPiece(row, 0, 0);
+
+            public static EvalResultsPiece EndOfPage(long rowsDone, long totalRows) => new EvalResultsPiece(null, rowsDone, totalRows);
+        }
+
+        private async IAsyncEnumerable<EvalResultsPiece> EvalResultPiecesAsync(IReadOnlyList<string> ids, EvalResultsQuery query, int pageSize, [EnumeratorCancellation] CancellationToken ct)
+        {
             var warned = new HashSet<string>(StringComparer.Ordinal);
             long rowsDone = 0;
             long delivered = 0;
@@ -187,11 +228,8 @@ namespace WeaveEval.Client
                             if (row == null) break;
                             rowsInPage++;
                             rowsThisAttempt++;
-                            foreach (var result in row.Results)
-                            {
-                                delivered++;
-                                yield return result;
-                            }
+                            delivered += row.Results.Count;
+                            yield return EvalResultsPiece.OfRow(row);
                         }
                         if (dropped == null)
                         {
@@ -204,7 +242,7 @@ namespace WeaveEval.Client
                     }
                 }
                 rowsDone += rowsInPage;
-                progress?.Invoke(rowsDone, Math.Max(totalRows ?? rowsDone, rowsDone));
+                yield return EvalResultsPiece.EndOfPage(rowsDone, Math.Max(totalRows ?? rowsDone, rowsDone));
                 if (rowsInPage < pageSize || (totalRows.HasValue && rowsDone >= totalRows.Value)) yield break;
             }
         }

@@ -1,0 +1,341 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using WeaveEval.Client;
+
+namespace WeaveEval.Tests
+{
+    /// <summary>Counts the calls (or streams) running at once and those that have stopped.</summary>
+    internal sealed class ConcurrencyMeter
+    {
+        private int running;
+        private int peak;
+        private int started;
+        private int stopped;
+
+        public int Running => Volatile.Read(ref running);
+
+        public int Peak => Volatile.Read(ref peak);
+
+        public int Started => Volatile.Read(ref started);
+
+        public int Stopped => Volatile.Read(ref stopped);
+
+        public int Enter()
+        {
+            Interlocked.Increment(ref started);
+            var now = Interlocked.Increment(ref running);
+            int before;
+            while (now > (before = Volatile.Read(ref peak)) && Interlocked.CompareExchange(ref peak, now, before) != before)
+            {
+            }
+            return now;
+        }
+
+        public void Leave()
+        {
+            Interlocked.Decrement(ref running);
+            Interlocked.Increment(ref stopped);
+        }
+    }
+
+    public class OrderedConcurrentTests
+    {
+        [Fact]
+        public async Task Outcomes_keep_input_order_under_random_delays_and_the_throttle_holds()
+        {
+            const int Throttle = 4;
+            var random = new Random(7);
+            var delays = Enumerable.Range(0, 60).Select(_ => random.Next(0, 15)).ToArray();
+            var meter = new ConcurrencyMeter();
+            var throttleReached = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            async Task<string> Fetch(int input, CancellationToken ct)
+            {
+                if (meter.Enter() == Throttle) throttleReached.TrySetResult(true);
+                try
+                {
+                    // The first calls wait for each other, so the throttle is certainly reached once.
+                    await Wait.Within(throttleReached.Task);
+                    await Task.Delay(delays[input], ct);
+                    return "v" + input;
+                }
+                finally
+                {
+                    meter.Leave();
+                }
+            }
+
+            var outcomes = await FanOut.OrderedConcurrentAsync(Enumerable.Range(0, delays.Length), Fetch, Throttle, CancellationToken.None).ToListAsync();
+
+            Assert.Equal(Enumerable.Range(0, delays.Length), outcomes.Select(o => o.Input));
+            Assert.Equal(Enumerable.Range(0, delays.Length).Select(i => "v" + i), outcomes.Select(o => o.Value));
+            Assert.All(outcomes, o => Assert.True(o.Succeeded));
+            Assert.Equal(Throttle, meter.Peak);
+            Assert.Equal(meter.Started, meter.Stopped);
+        }
+
+        [Fact]
+        public async Task Each_outcome_is_handed_out_once_it_and_those_before_it_are_done()
+        {
+            var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            async Task<int> Fetch(int input, CancellationToken ct)
+            {
+                if (input == 1) Assert.True(await Wait.Within(release.Task), "input 1 was never released");
+                return input;
+            }
+
+            var received = new List<int>();
+            await foreach (var outcome in FanOut.OrderedConcurrentAsync(new[] { 0, 1, 2 }, Fetch, 3, CancellationToken.None))
+            {
+                if (outcome.Input == 0) Assert.False(release.Task.IsCompleted);
+                received.Add(outcome.Value);
+                release.TrySetResult(true);
+            }
+            Assert.Equal(new[] { 0, 1, 2 }, received);
+        }
+
+        [Fact]
+        public async Task A_failed_input_is_reported_in_its_place_and_the_others_go_on()
+        {
+            Task<int> Fetch(int input, CancellationToken ct)
+            {
+                if (input == 4) throw new ArgumentException("synchronous failure");
+                return input == 2
+                    ? Task.FromException<int>(new WeaveException("not found", "NotFound", WeaveErrorKind.NotFound))
+                    : Task.FromResult(input * 10);
+            }
+
+            var outcomes = await FanOut.OrderedConcurrentAsync(Enumerable.Range(0, 6), Fetch, 2, CancellationToken.None).ToListAsync();
+
+            Assert.Equal(Enumerable.Range(0, 6), outcomes.Select(o => o.Input));
+            Assert.Equal(new[] { true, true, false, true, false, true }, outcomes.Select(o => o.Succeeded));
+            Assert.Equal("NotFound", Assert.IsType<WeaveException>(outcomes[2].Exception).ErrorId);
+            Assert.IsType<ArgumentException>(outcomes[4].Exception);
+            Assert.Equal(0, outcomes[2].Value);
+            Assert.Equal(50, outcomes[5].Value);
+        }
+
+        [Fact]
+        public async Task Cancelling_stops_every_request_at_once()
+        {
+            var meter = new ConcurrencyMeter();
+
+            async Task<int> Fetch(int input, CancellationToken ct)
+            {
+                meter.Enter();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                    return input;
+                }
+                finally
+                {
+                    meter.Leave();
+                }
+            }
+
+            using (var cts = new CancellationTokenSource())
+            {
+                var stopwatch = new Stopwatch();
+                var run = Task.Run(async () =>
+                {
+                    await foreach (var outcome in FanOut.OrderedConcurrentAsync(Enumerable.Range(0, 20), Fetch, 3, cts.Token))
+                    {
+                    }
+                });
+                await Wait.Until(() => meter.Running == 3, "three requests run");
+                stopwatch.Start();
+                cts.Cancel();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+                Assert.True(stopwatch.Elapsed < Wait.Prompt, $"took {stopwatch.Elapsed}");
+                Assert.Equal(0, meter.Running);
+                Assert.Equal(3, meter.Started);
+            }
+        }
+
+        [Fact]
+        public async Task Leaving_early_stops_the_requests_still_running()
+        {
+            var meter = new ConcurrencyMeter();
+
+            async Task<int> Fetch(int input, CancellationToken ct)
+            {
+                meter.Enter();
+                try
+                {
+                    if (input > 0) await Task.Delay(Timeout.Infinite, ct);
+                    return input;
+                }
+                finally
+                {
+                    meter.Leave();
+                }
+            }
+
+            var stopwatch = new Stopwatch();
+            await foreach (var outcome in FanOut.OrderedConcurrentAsync(Enumerable.Range(0, 20), Fetch, 4, CancellationToken.None))
+            {
+                await Wait.Until(() => meter.Running == 4, "four other requests run");
+                stopwatch.Start();
+                break;
+            }
+            Assert.True(stopwatch.Elapsed < Wait.Prompt, $"took {stopwatch.Elapsed}");
+            Assert.Equal(0, meter.Running);
+        }
+
+        [Fact]
+        public void Arguments_are_checked_when_called()
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => FanOut.OrderedConcurrentAsync(new[] { 1 }, (i, ct) => Task.FromResult(i), 0, CancellationToken.None));
+            Assert.Throws<ArgumentOutOfRangeException>(() => FanOut.OrderedConcurrentStreamsAsync(new[] { 1 }, (i, ct) => Stream(i, 1), 1, 0, CancellationToken.None));
+        }
+
+        private static async IAsyncEnumerable<int> Stream(int input, int count, [EnumeratorCancellation] CancellationToken ct = default)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await Task.Yield();
+                yield return input * 100 + i;
+            }
+        }
+    }
+
+    public class OrderedConcurrentStreamsTests
+    {
+        /// <summary>A stream per input whose items are input × 100 + k, with hooks to hold or fail it.</summary>
+        private sealed class Streams
+        {
+            public readonly ConcurrencyMeter Meter = new ConcurrencyMeter();
+            public readonly int[] Asked = new int[10];
+            public Func<int, int, CancellationToken, Task>? BeforeItem;
+
+            public async IAsyncEnumerable<int> Open(int input, int count, [EnumeratorCancellation] CancellationToken ct = default)
+            {
+                Meter.Enter();
+                try
+                {
+                    for (var k = 0; k < count; k++)
+                    {
+                        Interlocked.Increment(ref Asked[input]);
+                        if (BeforeItem != null) await BeforeItem(input, k, ct);
+                        yield return input * 100 + k;
+                    }
+                }
+                finally
+                {
+                    Meter.Leave();
+                }
+            }
+        }
+
+        private static IEnumerable<int> Expected(IEnumerable<int> inputs, int count) => inputs.SelectMany(i => Enumerable.Range(0, count).Select(k => i * 100 + k));
+
+        [Fact]
+        public async Task Streams_come_out_whole_and_in_input_order_while_the_next_ones_are_read_ahead()
+        {
+            var random = new Random(11);
+            var delays = Enumerable.Range(0, 6 * 5).Select(_ => random.Next(0, 10)).ToArray();
+            var streams = new Streams();
+            var stream1Started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var stream1StartedBeforeStream0Ended = false;
+            streams.BeforeItem = async (input, k, ct) =>
+            {
+                if (input == 1) stream1Started.TrySetResult(true);
+                // Stream 0 goes on only once stream 1 is being read: they overlap, or this times out.
+                if (input == 0 && k == 4) stream1StartedBeforeStream0Ended = await Wait.Within(stream1Started.Task);
+                await Task.Delay(delays[input * 5 + k], ct);
+            };
+
+            var outcomes = await FanOut.OrderedConcurrentStreamsAsync(Enumerable.Range(0, 6), (input, ct) => streams.Open(input, 5, ct), 3, 2, CancellationToken.None).ToListAsync();
+
+            Assert.Equal(Expected(Enumerable.Range(0, 6), 5), outcomes.Select(o => o.Value));
+            Assert.Equal(outcomes.Select(o => o.Value / 100), outcomes.Select(o => o.Input));
+            Assert.All(outcomes, o => Assert.True(o.Succeeded));
+            Assert.True(stream1StartedBeforeStream0Ended);
+            Assert.InRange(streams.Meter.Peak, 2, 3);
+            Assert.Equal(0, streams.Meter.Running);
+        }
+
+        [Fact]
+        public async Task A_failed_stream_is_reported_after_its_items_and_the_next_stream_follows()
+        {
+            var streams = new Streams
+            {
+                BeforeItem = (input, k, ct) => input == 1 && k == 2 ? Task.FromException(new WeaveException("dropped", "StreamInterrupted", WeaveErrorKind.Connection)) : Task.CompletedTask,
+            };
+
+            IAsyncEnumerable<int> Open(int input, CancellationToken ct) =>
+                input == 2 ? throw new InvalidOperationException("could not open") : streams.Open(input, 3, ct);
+
+            var outcomes = await FanOut.OrderedConcurrentStreamsAsync(Enumerable.Range(0, 4), Open, 2, 2, CancellationToken.None).ToListAsync();
+
+            Assert.Equal(new[] { 0, 0, 0, 1, 1, 1, 2, 3, 3, 3 }, outcomes.Select(o => o.Input));
+            Assert.Equal(new[] { 0, 1, 2, 100, 101 }, outcomes.Take(5).Select(o => o.Value));
+            Assert.Equal("StreamInterrupted", Assert.IsType<WeaveException>(outcomes[5].Exception).ErrorId);
+            Assert.IsType<InvalidOperationException>(outcomes[6].Exception);
+            Assert.Equal(new[] { 300, 301, 302 }, outcomes.Skip(7).Select(o => o.Value));
+            Assert.Equal(new[] { true, true, true, true, true, false, false, true, true, true }, outcomes.Select(o => o.Succeeded));
+        }
+
+        [Fact]
+        public async Task Each_stream_reads_at_most_its_capacity_ahead_and_no_more_streams_than_the_throttle_run()
+        {
+            const int Capacity = 3;
+            var streams = new Streams
+            {
+                BeforeItem = (input, k, ct) => input == 0 && k == 1 ? Task.Delay(Timeout.Infinite, ct) : Task.CompletedTask,
+            };
+            var enumerator = FanOut.OrderedConcurrentStreamsAsync(Enumerable.Range(0, 5), (input, ct) => streams.Open(input, 1000, ct), 2, Capacity, CancellationToken.None).GetAsyncEnumerator();
+            try
+            {
+                Assert.True(await enumerator.MoveNextAsync());
+                Assert.Equal(0, enumerator.Current.Value);
+                await Wait.Until(() => Volatile.Read(ref streams.Asked[1]) == Capacity, "stream 1 fills its buffer");
+                await Wait.Settle();
+                Assert.Equal(Capacity, Volatile.Read(ref streams.Asked[1]));
+                Assert.Equal(0, Volatile.Read(ref streams.Asked[2]));
+                Assert.Equal(2, streams.Meter.Running);
+            }
+            finally
+            {
+                await enumerator.DisposeAsync();
+            }
+            Assert.Equal(0, streams.Meter.Running);
+        }
+
+        [Fact]
+        public async Task Cancelling_stops_every_stream_at_once()
+        {
+            var streams = new Streams
+            {
+                BeforeItem = (input, k, ct) => k == 1 ? Task.Delay(Timeout.Infinite, ct) : Task.CompletedTask,
+            };
+            using (var cts = new CancellationTokenSource())
+            {
+                var received = new List<int>();
+                var stopwatch = new Stopwatch();
+                var run = Task.Run(async () =>
+                {
+                    await foreach (var outcome in FanOut.OrderedConcurrentStreamsAsync(Enumerable.Range(0, 5), (input, ct) => streams.Open(input, 10, ct), 3, 4, cts.Token))
+                    {
+                        lock (received) received.Add(outcome.Value);
+                    }
+                });
+                await Wait.Until(() => Enumerable.Range(0, 3).All(i => Volatile.Read(ref streams.Asked[i]) == 2), "three streams wait");
+                stopwatch.Start();
+                cts.Cancel();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+                Assert.True(stopwatch.Elapsed < Wait.Prompt, $"took {stopwatch.Elapsed}");
+                Assert.Equal(0, streams.Meter.Running);
+                Assert.Equal(3, streams.Meter.Started);
+                lock (received) Assert.Equal(new[] { 0 }, received);
+            }
+        }
+    }
+}
