@@ -60,7 +60,9 @@ function Invoke-Build {
     $null = New-Item -ItemType Directory -Path $ModuleOut
     $binDir = Join-Path $RepoRoot "src/WeaveEval/bin/$Configuration/netstandard2.0"
     # The module dll and the dependencies Windows PowerShell 5.1 lacks; PowerShell 7 already loads newer ones.
-    Get-ChildItem -LiteralPath $binDir -Filter '*.dll' | Copy-Item -Destination $ModuleOut
+    # System.Management.Automation is the host's own; shipping the reference copy would shadow it.
+    Get-ChildItem -LiteralPath $binDir -Filter '*.dll' | Where-Object Name -NE 'System.Management.Automation.dll' |
+        Copy-Item -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $RepoRoot 'WeaveEval.format.ps1xml') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $RepoRoot 'src/WeaveEval/en-US') -Destination $ModuleOut -Recurse
 

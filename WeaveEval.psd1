@@ -1,0 +1,31 @@
+@{
+    RootModule           = 'WeaveEval.dll'
+    # Stamped by build.ps1 from the project version.
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'b5d0f0a4-3c59-4f6e-9a2e-6f1d2c7e8a41'
+    Author               = 'WeaveEval contributors'
+    CompanyName          = 'WeaveEval contributors'
+    Copyright            = '(c) WeaveEval contributors.'
+    Description          = 'Reads W&B Weave evaluation results: evaluation runs (v2 API and SDK), per-trial results with flat export columns, scorer summaries and predictions.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('WeaveEval.format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-Weave'
+        'Disconnect-Weave'
+        'Get-WeaveConnection'
+        'Get-WeaveEvaluationRun'
+        'Get-WeaveEvalResult'
+        'Get-WeaveEvalSummary'
+        'Get-WeavePrediction'
+        'Export-WeaveEvalResult'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Weave', 'WandB', 'Evaluation', 'LLM', 'PSEdition_Desktop', 'PSEdition_Core')
+        }
+    }
+}

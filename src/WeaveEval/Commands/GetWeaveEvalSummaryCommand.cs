@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using WeaveEval.Model;
+
+namespace WeaveEval.Commands
+{
+    /// <summary>Aggregated scorer statistics of one or more runs: one object per run × score dimension.</summary>
+    [Cmdlet(VerbsCommon.Get, "WeaveEvalSummary", DefaultParameterSetName = DefaultSet)]
+    [OutputType(typeof(ScorerStat))]
+    public sealed class GetWeaveEvalSummaryCommand : WeaveCmdlet
+    {
+        public const string DefaultSet = "Default";
+
+        private readonly RunIdGroups runs = new RunIdGroups();
+
+        [Parameter(ParameterSetName = DefaultSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        [ValidateNotNullOrEmpty]
+        public string[] EvaluationRunId { get; set; } = Array.Empty<string>();
+
+        /// <summary>Summarise only rows that every given run evaluated.</summary>
+        [Parameter]
+        public SwitchParameter RequireIntersection { get; set; }
+
+        protected override void ProcessRecord() => runs.Add(ResolveConnection(), EvaluationRunId);
+
+        protected override void EndProcessing()
+        {
+            foreach (var group in runs.Groups) Summarise(group);
+        }
+
+        private void Summarise(RunIdGroup group)
+        {
+            var client = CreateClient(group.Connection);
+            try
+            {
+                group.DropUnknownRuns(this, ids => Await(client.ReadEvaluationRunsAsync(ids, CancellationToken)));
+                if (group.Ids.Count == 0) return;
+                var summary = Await(client.QueryEvalSummaryAsync(group.Ids, RequireIntersection, CancellationToken));
+                var order = group.Ids.Select((id, index) => (id, index)).ToDictionary(p => p.id, p => p.index, StringComparer.Ordinal);
+                // The server lists runs in the order it met them in the rows; callers expect input order.
+                var stats = summary.Stats
+                    .Select((stat, index) => (stat, index))
+                    .OrderBy(p => order.TryGetValue(p.stat.EvaluationRunId, out var position) ? position : int.MaxValue)
+                    .ThenBy(p => p.index)
+                    .Select(p => p.stat);
+                var summarised = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var stat in stats)
+                {
+                    if (string.IsNullOrEmpty(stat.Entity)) stat.Entity = group.Connection.Entity;
+                    if (string.IsNullOrEmpty(stat.Project)) stat.Project = group.Connection.Project;
+                    summarised.Add(stat.EvaluationRunId);
+                    WriteObject(stat);
+                }
+                foreach (var id in group.Ids.Where(id => !summarised.Contains(id)))
+                {
+                    WriteVerbose($"Evaluation run {id} has no scored trials{(RequireIntersection ? " in the rows common to all runs" : string.Empty)}.");
+                }
+            }
+            catch (Exception ex)
+            {
+                ReportFailure(ex, group.Ids.Count == 1 ? group.Ids[0] : (object)group.Ids.ToArray());
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using WeaveEval.Client;
+using WeaveEval.Model;
+
+namespace WeaveEval.Commands
+{
+    /// <summary>Reads predictions by id (concurrently, output in input order) or lists a run's v2 predictions.</summary>
+    [Cmdlet(VerbsCommon.Get, "WeavePrediction", DefaultParameterSetName = ByIdSet, SupportsPaging = true)]
+    [OutputType(typeof(Prediction))]
+    public sealed class GetWeavePredictionCommand : WeaveCmdlet
+    {
+        public const string ByIdSet = "ById";
+        public const string ByRunSet = "ByRun";
+
+        /// <summary>How many reads may wait for their turn to be written, per allowed concurrent read.</summary>
+        private const int PendingPerThrottleSlot = 4;
+
+        private readonly Queue<PendingPrediction> pending = new Queue<PendingPrediction>();
+        private SemaphoreSlim? throttle;
+        private PageCounter? pager;
+
+        /// <summary>
+        /// Prediction (predict call) ids. Null or empty ids (an EvalResult whose trial has no predict call)
+        /// are reported as a non-terminating MissingPredictionId error, in input order.
+        /// </summary>
+        [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PredictCallId")]
+        [AllowNull]
+        [AllowEmptyString]
+        [AllowEmptyCollection]
+        public string?[] PredictionId { get; set; } = Array.Empty<string>();
+
+        [Parameter(ParameterSetName = ByRunSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string[] EvaluationRunId { get; set; } = Array.Empty<string>();
+
+        /// <summary>
+        /// A piped evaluation run. Its EvaluationRunId, Entity and Project bind by property name; this
+        /// typed parameter makes the binder pick ByRun for runs, instead of converting the run to text
+        /// and taking that as a prediction id.
+        /// </summary>
+        [Parameter(ParameterSetName = ByRunSet, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public EvaluationRun? InputObject { get; set; }
+
+        /// <summary>How many predictions are read at the same time.</summary>
+        [Parameter(ParameterSetName = ByIdSet)]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 8;
+
+        [Parameter(ParameterSetName = ByRunSet)]
+        [ValidateRange(1, 10000)]
+        public int PageSize { get; set; } = 100;
+
+        protected override void BeginProcessing()
+        {
+            pager = new PageCounter(PagingParameters);
+            throttle = new SemaphoreSlim(ThrottleLimit, ThrottleLimit);
+        }
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == ByRunSet)
+            {
+                ListForRuns();
+                return;
+            }
+            if (pager!.Done) return;
+            var connection = ResolveConnection();
+            var client = CreateClient(connection);
+            foreach (var id in PredictionId ?? new string?[] { null })
+            {
+                pending.Enqueue(string.IsNullOrEmpty(id)
+                    ? new PendingPrediction(string.Empty, connection, null)
+                    : new PendingPrediction(id!, connection, ReadThrottledAsync(client, id!)));
+            }
+            WriteFinished(ThrottleLimit * PendingPerThrottleSlot);
+        }
+
+        protected override void EndProcessing()
+        {
+            WriteFinished(0);
+            if (PagingParameters.IncludeTotalCount) WriteObject(PagingParameters.NewTotalCount(pager!.Seen, ParameterSetName == ByIdSet ? 1.0 : 0.0));
+        }
+
+        private async Task<Prediction> ReadThrottledAsync(WeaveClient client, string id)
+        {
+            await throttle!.WaitAsync(CancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await client.ReadPredictionAsync(id, CancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                throttle.Release();
+            }
+        }
+
+        /// <summary>
+        /// Writes finished reads in input order; waits for the oldest read while more than
+        /// <paramref name="maxPending"/> are outstanding, so memory stays bounded on long pipelines.
+        /// </summary>
+        private void WriteFinished(int maxPending)
+        {
+            FlushPending();
+            while (pending.Count > 0)
+            {
+                var next = pending.Peek();
+                if (next.Read != null && !next.Read.IsCompleted && pending.Count <= maxPending) return;
+                pending.Dequeue();
+                if (next.Read == null)
+                {
+                    WriteMissingId();
+                    continue;
+                }
+                Prediction prediction;
+                try
+                {
+                    prediction = Await(next.Read);
+                }
+                catch (Exception ex)
+                {
+                    ReportFailure(ex, next.Id);
+                    continue;
+                }
+                if (pager!.Take()) WriteObject(WithProject(prediction, next.Connection));
+                if (pager.Done)
+                {
+                    pending.Clear();
+                    return;
+                }
+            }
+        }
+
+        private void WriteMissingId()
+        {
+            var exception = new ArgumentException("An input object has no PredictionId (its trial has no predict call), so there is no prediction to read.");
+            WriteError(new ErrorRecord(exception, "WeaveEval.MissingPredictionId", ErrorCategory.InvalidArgument, null));
+        }
+
+        private void ListForRuns()
+        {
+            var connection = ResolveConnection();
+            var client = CreateClient(connection);
+            foreach (var runId in EvaluationRunId)
+            {
+                if (pager!.Done) return;
+                var page = new PageRequest { PageSize = PageSize, MaxItems = pager.Remaining };
+                try
+                {
+                    var predictions = client.ListPredictionsAsync(runId, page, CancellationToken).GetAsyncEnumerator(CancellationToken);
+                    try
+                    {
+                        while (!pager.Done && Await(predictions.MoveNextAsync()))
+                        {
+                            if (pager.Take()) WriteObject(WithProject(predictions.Current, connection));
+                        }
+                    }
+                    finally
+                    {
+                        Await(predictions.DisposeAsync().AsTask());
+                    }
+                }
+                catch (Exception ex)
+                {
+                    ReportFailure(ex, runId);
+                }
+            }
+        }
+
+        private static Prediction WithProject(Prediction prediction, ResolvedConnection connection)
+        {
+            if (string.IsNullOrEmpty(prediction.Entity)) prediction.Entity = connection.Entity;
+            if (string.IsNullOrEmpty(prediction.Project)) prediction.Project = connection.Project;
+            return prediction;
+        }
+
+        private sealed class PendingPrediction
+        {
+            public PendingPrediction(string id, ResolvedConnection connection, Task<Prediction>? read)
+            {
+                Id = id;
+                Connection = connection;
+                Read = read;
+            }
+
+            public string Id { get; }
+
+            public ResolvedConnection Connection { get; }
+
+            /// <summary>Null for an input without an id.</summary>
+            public Task<Prediction>? Read { get; }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using System.Threading;
+using System.Threading.Tasks;
+using WeaveEval.Client;
+
+namespace WeaveEval.Commands
+{
+    /// <summary>
+    /// Base of every cmdlet that talks to the trace server: the connection parameters and their
+    /// resolution, the cancellation token that Ctrl+C cancels, the pump that keeps Write* calls on the
+    /// pipeline thread while async work runs, and the mapping of the core's exceptions to ErrorRecords.
+    /// </summary>
+    public abstract class WeaveCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource cancellation = new CancellationTokenSource();
+        private readonly PipelineDispatcher dispatcher = new PipelineDispatcher();
+        private PipelineLog? log;
+
+        /// <summary>The W&amp;B entity (user or team).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Entity { get; set; }
+
+        /// <summary>The W&amp;B project.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Project { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? ApiKey { get; set; }
+
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? Credential { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? BaseUri { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int TimeoutSec { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 100)]
+        public int MaximumRetryCount { get; set; }
+
+        [Parameter]
+        [ValidateRange(0.0, 3600.0)]
+        public double RetryIntervalSec { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? Proxy { get; set; }
+
+        [Parameter]
+        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
+        protected CancellationToken CancellationToken => cancellation.Token;
+
+        /// <summary>The core's log, forwarded to Verbose/Debug/Warning on the pipeline thread.</summary>
+        internal IWeaveLog Log => log ??= new PipelineLog(dispatcher, WriteVerbose, WriteDebug, WriteWarning);
+
+        protected override void StopProcessing() => cancellation.Cancel();
+
+        public void Dispose()
+        {
+            cancellation.Cancel();
+            cancellation.Dispose();
+            dispatcher.Dispose();
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>What the user typed on this call (this record's Entity/Project included).</summary>
+        internal ConnectionRequest BuildConnectionRequest()
+        {
+            var request = new ConnectionRequest
+            {
+                Entity = Entity,
+                Project = Project,
+                BaseUri = BaseUri,
+                Proxy = Proxy,
+                AllowUnencryptedAuthentication = AllowUnencryptedAuthentication.IsPresent,
+            };
+            if (Credential != null && ApiKey != null)
+            {
+                var conflict = new ArgumentException("Give the API key either with -ApiKey or with -Credential, not both.");
+                ThrowTerminatingError(new ErrorRecord(conflict, "WeaveEval.ConflictingApiKeyParameters", ErrorCategory.InvalidArgument, null));
+            }
+            if (Credential != null)
+            {
+                request.ApiKey = KeyFrom(Credential.GetNetworkCredential().Password, "-Credential");
+                request.ApiKeySource = ApiKeySource.Credential;
+            }
+            else if (ApiKey != null)
+            {
+                request.ApiKey = KeyFrom(new NetworkCredential(string.Empty, ApiKey).Password, "-ApiKey");
+                request.ApiKeySource = ApiKeySource.Parameter;
+            }
+            var bound = MyInvocation.BoundParameters;
+            if (bound.ContainsKey(nameof(TimeoutSec))) request.TimeoutSec = TimeoutSec;
+            if (bound.ContainsKey(nameof(MaximumRetryCount))) request.MaximumRetryCount = MaximumRetryCount;
+            if (bound.ContainsKey(nameof(RetryIntervalSec))) request.RetryIntervalSec = RetryIntervalSec;
+            return request;
+        }
+
+        private ApiKey KeyFrom(string text, string parameter)
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                var empty = new ArgumentException($"The API key given with {parameter} is empty.");
+                ThrowTerminatingError(new ErrorRecord(empty, "WeaveEval.MissingApiKey", ErrorCategory.InvalidArgument, null));
+            }
+            return new ApiKey(text);
+        }
+
+        /// <summary>
+        /// Resolves the connection of the current record. A configuration problem stops the whole
+        /// command: every later record would fail the same way.
+        /// </summary>
+        internal ResolvedConnection ResolveConnection()
+        {
+            try
+            {
+                return ConnectionResolver.Resolve(BuildConnectionRequest(), WeaveSessionStore.Current, SystemEnvironment.Instance);
+            }
+            catch (WeaveException ex)
+            {
+                ThrowTerminatingError(ErrorRecordFor(ex, null));
+                throw;
+            }
+        }
+
+        internal WeaveClient CreateClient(ResolvedConnection connection) => new WeaveClient(connection, Log);
+
+        /// <summary>Blocks on the task, writing queued log lines and progress meanwhile.</summary>
+        protected T Await<T>(Task<T> task) => dispatcher.Await(task);
+
+        protected void Await(Task task) => dispatcher.Await(task);
+
+        protected T Await<T>(ValueTask<T> task) => dispatcher.Await(task);
+
+        /// <summary>Queues an action for the pipeline thread (used by work running on other threads).</summary>
+        internal void Post(Action action) => dispatcher.Post(action);
+
+        /// <summary>Writes what other threads queued while the pipeline thread was not waiting.</summary>
+        protected void FlushPending() => dispatcher.Drain();
+
+        /// <summary>
+        /// Reports a failure of one item: a non-terminating error, except for failures that every
+        /// later item would hit too (configuration, authentication, permission), which stop the command.
+        /// A cancellation caused by Ctrl+C becomes the pipeline stop PowerShell expects.
+        /// </summary>
+        internal void ReportFailure(Exception exception, object? target)
+        {
+            FlushPending();
+            if (exception is AggregateException aggregate && aggregate.InnerExceptions.Count == 1) exception = aggregate.InnerExceptions[0];
+            if (exception is OperationCanceledException && cancellation.IsCancellationRequested) throw new PipelineStoppedException();
+            if (exception is WeaveException weave)
+            {
+                var record = ErrorRecordFor(weave, target);
+                if (IsFatal(weave.Kind))
+                {
+                    cancellation.Cancel();
+                    ThrowTerminatingError(record);
+                }
+                WriteError(record);
+                return;
+            }
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception).Throw();
+        }
+
+        private static bool IsFatal(WeaveErrorKind kind) =>
+            kind == WeaveErrorKind.Configuration || kind == WeaveErrorKind.Authentication || kind == WeaveErrorKind.PermissionDenied;
+
+        internal static ErrorRecord ErrorRecordFor(WeaveException exception, object? target)
+        {
+            var record = new ErrorRecord(exception, "WeaveEval." + exception.ErrorId, CategoryFor(exception.Kind), target);
+            if (exception is WeaveApiException api && !string.IsNullOrEmpty(api.Reason))
+            {
+                // The server's own words are the most precise message, except for a rejected key, where
+                // the client's message says which key (by its source) was used and how to change it.
+                var message = exception.Kind == WeaveErrorKind.Authentication ? exception.Message : api.Reason!;
+                record.ErrorDetails = new ErrorDetails(message);
+            }
+            return record;
+        }
+
+        internal static ErrorCategory CategoryFor(WeaveErrorKind kind)
+        {
+            switch (kind)
+            {
+                case WeaveErrorKind.NotFound: return ErrorCategory.ObjectNotFound;
+                case WeaveErrorKind.Authentication: return ErrorCategory.AuthenticationError;
+                case WeaveErrorKind.PermissionDenied: return ErrorCategory.PermissionDenied;
+                case WeaveErrorKind.InvalidArgument: return ErrorCategory.InvalidArgument;
+                case WeaveErrorKind.LimitsExceeded: return ErrorCategory.LimitsExceeded;
+                case WeaveErrorKind.ServerError: return ErrorCategory.ResourceUnavailable;
+                case WeaveErrorKind.Timeout: return ErrorCategory.OperationTimeout;
+                case WeaveErrorKind.Connection: return ErrorCategory.ConnectionError;
+                case WeaveErrorKind.InvalidData: return ErrorCategory.InvalidData;
+                case WeaveErrorKind.Configuration: return ErrorCategory.InvalidArgument;
+                default: return ErrorCategory.NotSpecified;
+            }
+        }
+
+        /// <summary>"Evaluation run X not found", shaped like the server's own 404.</summary>
+        internal void WriteNotFound(string what, string id, ResolvedConnection connection)
+        {
+            var exception = new ItemNotFoundException($"{what} {id} not found in project {connection.Entity}/{connection.Project}.");
+            WriteError(new ErrorRecord(exception, "WeaveEval.NotFound", ErrorCategory.ObjectNotFound, id));
+        }
+    }
+}

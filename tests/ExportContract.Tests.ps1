@@ -1,0 +1,210 @@
+#Requires -Modules Pester
+
+# The Export-Csv contract of DESIGN.md: Export-Csv of Get-WeaveEvalResult output is complete and
+# readable in the session's culture; Export-WeaveEvalResult writes the same columns culture-invariantly.
+# Exports run in a child pwsh whose CurrentCulture is set, so the parent's culture does not matter.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    Import-WeaveModule
+    $demo = Get-WeaveDemo
+    $emulator = Start-WeaveEmulator
+    Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory (Join-Path $TestDrive 'home')
+    $badCell = 'System\.Object\[\]|System\.Collections\.|WeaveEval\.Model\.|System\.Management\.Automation\.'
+
+    # Exports runs A and C with Export-Csv in $Culture, reads the file back in the same culture and
+    # compares every cell with the object's value; returns the findings as JSON.
+    $roundTrip = @'
+param($Path, $UseCulture, $RunIds)
+$results = @(Get-WeaveEvalResult -EvaluationRunId $RunIds -WarningAction SilentlyContinue)
+$csvArguments = @{ Path = $Path; UseCulture = [bool]$UseCulture }
+if ($PSVersionTable.PSVersion.Major -lt 6) { $csvArguments.NoTypeInformation = $true }
+$results | Export-Csv @csvArguments
+$rows = @(Import-Csv -Path $Path -UseCulture:([bool]$UseCulture))
+$header = @($rows[0].PSObject.Properties.Name)
+$problems = [System.Collections.Generic.List[string]]::new()
+for ($i = 0; $i -lt $results.Count; $i++) {
+    foreach ($column in $header) {
+        $value = $results[$i].$column
+        $expected = if ($null -eq $value) { '' } else { $value.ToString() }
+        if ($rows[$i].$column -cne $expected) { $problems.Add("row $i $column : '$($rows[$i].$column)' <> '$expected'") }
+    }
+    $similarity = $results[$i].'Score.similarity'
+    if ($null -ne $similarity -and [double]::Parse($rows[$i].'Score.similarity', [cultureinfo]::CurrentCulture) -ne $similarity) { $problems.Add("row $i similarity does not parse back") }
+}
+[pscustomobject]@{
+    Header = $header
+    FlatColumns = @($results[0].PSObject.Properties.Name | Where-Object { $_ -like 'Input.*' -or $_ -like 'Score.*' })
+    Rows = $rows.Count
+    Objects = $results.Count
+    Problems = $problems
+    Text = Get-Content -Raw -Path $Path
+} | ConvertTo-Json -Depth 4 -Compress
+'@
+}
+
+AfterAll {
+    Restore-WeaveTestEnvironment
+    if ($emulator) { Stop-WeaveEmulator -Emulator $emulator }
+}
+
+Describe 'Export-Csv of Get-WeaveEvalResult output' {
+    Context 'culture <Culture>, UseCulture <UseCulture>' -ForEach @(
+        @{ Culture = 'en-US'; UseCulture = $false }
+        @{ Culture = 'en-US'; UseCulture = $true }
+        @{ Culture = 'de-DE'; UseCulture = $false }
+        @{ Culture = 'de-DE'; UseCulture = $true }
+    ) {
+        BeforeAll {
+            $path = Join-Path $TestDrive "results-$Culture-$UseCulture.csv"
+            $script = "& { $roundTrip } -Path '$path' -UseCulture `$$UseCulture -RunIds '$($demo.RunA)', '$($demo.RunC)'"
+            $report = (Invoke-InCulture -Culture $Culture -Script $script | Out-String) | ConvertFrom-Json
+        }
+
+        It 'writes one line per object' {
+            $report.Objects | Should -Be 8
+            $report.Rows | Should -Be 8
+        }
+
+        It 'has a column for every Input. and Score. field, including those the first trial lacks' {
+            foreach ($column in $report.FlatColumns) { $report.Header | Should -Contain $column }
+            $report.Header | Should -Contain 'Score.keyword_match'
+            $report.Header | Should -Contain 'Score.LLMJudge.score'
+            $report.Header | Should -Contain 'Input.question'
+        }
+
+        It 'has no cell that reads a type name' {
+            $report.Text | Should -Not -Match $badCell
+        }
+
+        It 'reads back the values of the objects in the same culture' {
+            $report.Problems | Should -BeNullOrEmpty
+        }
+
+        It 'writes nested values as compact JSON' {
+            $report.Text | Should -Match ([regex]::Escape('{"exact_match":true,"similarity":0.93,"LLMJudge":{"correct":true,"score":0.9}}').Replace('"', '""'))
+        }
+
+        It 'writes numbers in the culture only where asked to (<Culture>)' {
+            if ($Culture -eq 'de-DE') { $report.Text | Should -Match '"0,93"' } else { $report.Text | Should -Match '"0\.93"' }
+        }
+    }
+}
+
+Describe 'Export-WeaveEvalResult' {
+    BeforeEach { Reset-WeaveTestEnvironment -Emulator $emulator }
+
+    Context 'culture-invariant text' {
+        BeforeAll {
+            $export = "Get-WeaveEvalResult -EvaluationRunId '$($demo.RunA)', '$($demo.RunC)' -WarningAction SilentlyContinue | Export-WeaveEvalResult -Path '{0}'"
+            $german = Join-Path $TestDrive 'direct-de.csv'
+            $english = Join-Path $TestDrive 'direct-en.csv'
+            $null = Invoke-InCulture -Culture 'de-DE' -Script ($export -f $german)
+            $null = Invoke-InCulture -Culture 'en-US' -Script ($export -f $english)
+            $bytes = [IO.File]::ReadAllBytes($german)
+            $text = [Text.Encoding]::UTF8.GetString($bytes)
+            $rows = @(Import-Csv -LiteralPath $german)
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunC -WarningAction SilentlyContinue)
+        }
+
+        It 'gives the same bytes in every culture' {
+            [IO.File]::ReadAllBytes($english) | Should -Be $bytes
+        }
+
+        It 'has the columns Export-Csv would write, in its order' {
+            $rows[0].PSObject.Properties.Name | Should -Be @($results[0].PSObject.Properties.Name)
+            $rows.Count | Should -Be 8
+        }
+
+        It "writes '.' decimals, true/false and compact JSON" {
+            $rows[0].'Score.similarity' | Should -Be '0.93'
+            $rows[0].'Score.exact_match' | Should -Be 'true'
+            $rows[0].ModelLatencySeconds | Should -Be '1.284'
+            $rows[0].Scores | Should -Be '{"exact_match":true,"similarity":0.93,"LLMJudge":{"correct":true,"score":0.9}}'
+            $rows[-1].'Score.exact_match' | Should -Be ''
+            $text | Should -Not -Match $badCell
+        }
+
+        It 'writes UTF-8 without BOM, every field quoted, CRLF line ends' {
+            $bytes[0] | Should -Be ([byte][char]'"')
+            $text | Should -Match '^"Input\.id","Input\.question"'
+            ($text -split "`r`n").Count | Should -Be 10
+        }
+
+        It 'writes dates as ISO 8601 UTC' {
+            $path = Join-Path $TestDrive 'runs.csv'
+            $null = Invoke-InCulture -Culture 'de-DE' -Script "Get-WeaveEvaluationRun -EvaluationRunId '$($demo.RunA)' | Export-WeaveEvalResult -Path '$path'"
+            $run = Import-Csv -LiteralPath $path
+            $run.StartedAt | Should -Match '^2026-07-10T\d\d:\d\d:\d\d(\.\d+)?Z$'
+            $run.Duration | Should -Match '^\d\d:\d\d:\d\d(\.\d+)?$'
+        }
+    }
+
+    Context 'files' {
+        It 'refuses to overwrite with -NoClobber (WeaveEval.FileExists)' {
+            $path = Join-Path $TestDrive 'noclobber.csv'
+            Set-Content -LiteralPath $path -Value 'keep'
+            { Get-WeaveEvalResult -EvaluationRunId $demo.RunC | Export-WeaveEvalResult -Path $path -NoClobber } |
+                Should -Throw -ErrorId 'WeaveEval.FileExists,WeaveEval.Commands.ExportWeaveEvalResultCommand'
+            Get-Content -LiteralPath $path | Should -Be 'keep'
+        }
+
+        It 'appends in the columns of the existing header' {
+            $path = Join-Path $TestDrive 'append.csv'
+            Get-WeaveEvalResult -EvaluationRunId $demo.RunA | Export-WeaveEvalResult -Path $path
+            Get-WeaveEvalResult -EvaluationRunId $demo.RunC | Export-WeaveEvalResult -Path $path -Append
+            $rows = @(Import-Csv -LiteralPath $path)
+            $rows.Count | Should -Be 8
+            $rows[-1].'Input.question' | Should -Not -BeNullOrEmpty
+            $rows[-1].EvaluationRunId | Should -Be $demo.RunC
+            $rows[0].PSObject.Properties.Name | Should -Not -Contain 'Score.keyword_match'
+        }
+
+        It 'writes nothing with -WhatIf' {
+            $path = Join-Path $TestDrive 'whatif.csv'
+            Get-WeaveEvalResult -EvaluationRunId $demo.RunC | Export-WeaveEvalResult -Path $path -WhatIf
+            Test-Path -LiteralPath $path | Should -BeFalse
+        }
+
+        It 'resolves relative paths against the current location' {
+            Push-Location -LiteralPath $TestDrive
+            try { Get-WeaveEvalResult -EvaluationRunId $demo.RunC | Export-WeaveEvalResult -Path 'relative.csv' }
+            finally { Pop-Location }
+            Test-Path -LiteralPath (Join-Path $TestDrive 'relative.csv') | Should -BeTrue
+        }
+    }
+}
+
+Describe 'Export contract on the richer demo project (acme-ai/helpdesk-bot)' {
+    BeforeAll {
+        Reset-WeaveTestEnvironment -Emulator $emulator
+        $env:WANDB_PROJECT = 'helpdesk-bot'
+        $runs = @(Get-WeaveEvaluationRun)
+        $results = @($runs | Get-WeaveEvalResult -WarningAction SilentlyContinue)
+        $stats = @($runs | Get-WeaveEvalSummary)
+    }
+
+    BeforeEach {
+        if ($results.Count -eq 0) { Set-ItResult -Skipped -Because 'the emulator seeds no helpdesk-bot results' }
+    }
+
+    It 'gives every result the same flat columns' {
+        $columns = @($results[0].PSObject.Properties.Name)
+        foreach ($result in $results) { @($result.PSObject.Properties.Name) | Should -Be $columns }
+    }
+
+    It 'has a Score column for every scorer dimension of the summary' {
+        foreach ($stat in $stats) { $results[0].PSObject.Properties.Name | Should -Contain ('Score.' + $stat.Scorer) }
+    }
+
+    It 'exports without type names, one line per result' {
+        $path = Join-Path $TestDrive 'helpdesk.csv'
+        $results | Export-Csv -LiteralPath $path
+        (Get-Content -Raw -LiteralPath $path) | Should -Not -Match $badCell
+        @(Import-Csv -LiteralPath $path).Count | Should -Be $results.Count
+        $direct = Join-Path $TestDrive 'helpdesk-direct.csv'
+        $results | Export-WeaveEvalResult -Path $direct
+        (Get-Content -Raw -LiteralPath $direct) | Should -Not -Match $badCell
+        @(Import-Csv -LiteralPath $direct).Count | Should -Be $results.Count
+    }
+}

@@ -1,0 +1,293 @@
+#Requires -Modules Pester
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    Import-WeaveModule
+    $demo = Get-WeaveDemo
+    $emulator = Start-WeaveEmulator
+    Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory (Join-Path $TestDrive 'home')
+
+    # Run A's rows in row-digest order (q1, q3, q2), two trials each.
+    $rowsOfA = 'q1', 'q1', 'q3', 'q3', 'q2', 'q2'
+    $columnsOfA = 'Input.id', 'Input.question', 'Input.expected', 'Score.exact_match', 'Score.similarity', 'Score.LLMJudge.correct', 'Score.LLMJudge.score'
+
+    function Get-FlatColumn($Object) { @($Object.PSObject.Properties.Name | Where-Object { $_ -like 'Input.*' -or $_ -like 'Score.*' }) }
+    function Get-ResultRequest { @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object { $_.path -like '*/eval_results/query' -and $_.body -notmatch '"include_rows":\s*false' }) }
+    function Get-SummaryRequest { @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object { $_.path -like '*/eval_results/query' -and $_.body -match '"include_rows":\s*false' }) }
+}
+
+AfterAll {
+    Restore-WeaveTestEnvironment
+    if ($emulator) { Stop-WeaveEmulator -Emulator $emulator }
+}
+
+Describe 'Get-WeaveEvalResult' {
+    BeforeEach {
+        Reset-WeaveTestEnvironment -Emulator $emulator
+        Clear-WeaveEmulatorRequest -Emulator $emulator
+    }
+
+    Context 'one SDK run (dataset-backed rows, resolved)' {
+        BeforeAll { $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA) }
+
+        It 'writes one EvalResult per row and trial in row-digest order' {
+            $results.Count | Should -Be 6
+            $results[0] | Should -BeOfType ([WeaveEval.Model.EvalResult])
+            $results.Inputs.id | Should -Be $rowsOfA
+            $results.TrialIndex | Should -Be @(0, 1, 0, 1, 0, 1)
+            $results.EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunA
+        }
+
+        It 'carries the ids the next cmdlet binds, and the project' {
+            $results[0].PredictionId | Should -Be $demo.PredictionA
+            $results[0].PredictAndScoreCallId | Should -Be '019f4c56-ea9c-7d4b-94a0-9ee2dc5c9331'
+            $results[0].RowDigest | Should -Be '39XFQ1BfHkDTyZH24XSl0S7NL9ZCYE4ew2oYtYYgLQA'
+            $results[0].Entity | Should -Be 'acme-ai'
+            $results[0].Project | Should -Be 'support-bot'
+        }
+
+        It 'maps the first trial of the example' {
+            $first = $results[0]
+            $first.Output | Should -Be "Click 'Forgot password' on the login page and follow the emailed link."
+            $first.ModelLatencySeconds | Should -Be 1.284
+            $first.TotalTokens | Should -Be 412
+            $first.Scores.exact_match | Should -BeTrue
+            $first.Scores.LLMJudge.score | Should -Be 0.9
+            $first.Inputs.question | Should -Be 'How do I reset my password?'
+        }
+
+        It 'adds the flat columns in the same order on every object' {
+            foreach ($result in $results) { Get-FlatColumn $result | Should -Be $columnsOfA }
+        }
+
+        It 'keeps scalar columns typed' {
+            $results[0].'Score.exact_match' | Should -BeOfType ([bool])
+            $results[0].'Score.similarity' | Should -BeOfType ([double])
+            $results[0].'Score.LLMJudge.score' | Should -Be 0.9
+            $results[0].'Input.question' | Should -BeOfType ([string])
+            @($results | Where-Object 'Score.similarity' -gt 0.9).Count | Should -Be 2
+            ($results | Sort-Object 'Score.similarity' -Descending)[0].'Score.similarity' | Should -Be 1.0
+        }
+
+        It 'has a compact default table' {
+            $table = $results | Format-Table | Out-String -Width 250
+            $table | Should -Match 'RowDigest'
+            $table | Should -Not -Match 'Score\.LLMJudge\.score'
+        }
+    }
+
+    Context 'a v2 API run (inline examples)' {
+        It 'gives Input.* columns from the inline example' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunC)
+            $results.Count | Should -Be 2
+            Get-FlatColumn $results[0] | Should -Be @('Input.question', 'Input.expected', 'Score.keyword_match')
+            $results.'Input.question' | Should -Contain 'Do you support SSO?'
+            $results.'Score.keyword_match' | Sort-Object | Should -Be @($false, $true)
+            $results[0].ModelLatencySeconds | Should -BeLessThan 0.01
+        }
+    }
+
+    Context 'inputs' {
+        It '-NoResolve keeps the dataset-row refs and gives no Input.* columns' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -NoResolve)
+            $results.Count | Should -Be 6
+            $results[0].Inputs | Should -BeNullOrEmpty
+            $results[0].DatasetRowRef | Should -BeLike 'weave:///acme-ai/support-bot/object/support-qa:*/attr/rows/id/*'
+            Get-FlatColumn $results[0] | Should -Be @('Score.exact_match', 'Score.similarity', 'Score.LLMJudge.correct', 'Score.LLMJudge.score')
+            (Get-ResultRequest)[0].body | Should -Match '"resolve_row_refs":\s*false'
+        }
+
+        It '-NoResolve still returns inline examples of v2 runs' {
+            (Get-WeaveEvalResult -EvaluationRunId $demo.RunC -NoResolve)[0].Inputs.question | Should -Not -BeNullOrEmpty
+        }
+
+        It '-NoInputs asks for no rows at all' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -NoInputs)
+            $results[0].Inputs | Should -BeNullOrEmpty
+            $results[0].DatasetRowRef | Should -BeNullOrEmpty
+            (Get-ResultRequest)[0].body | Should -Match '"include_raw_data_rows":\s*false'
+        }
+    }
+
+    Context 'several runs' {
+        It 'reads runs one after another in input order, each contiguous' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunC, $demo.RunA -WarningAction SilentlyContinue)
+            $results.Count | Should -Be 8
+            ($results.EvaluationRunId | Select-Object -First 2 | Sort-Object -Unique) | Should -Be $demo.RunC
+            ($results.EvaluationRunId | Select-Object -Skip 2 | Sort-Object -Unique) | Should -Be $demo.RunA
+        }
+
+        It 'gives every object the union of the scorer columns, $null where missing' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunC)
+            $expected = $columnsOfA + 'Score.keyword_match'
+            foreach ($result in $results) { Get-FlatColumn $result | Should -Be $expected }
+            $results[0].'Score.keyword_match' | Should -BeNullOrEmpty
+            $results[-1].'Score.exact_match' | Should -BeNullOrEmpty
+            $results[-1].'Input.id' | Should -BeNullOrEmpty
+        }
+
+        It 'warns once about an input key first seen after output began' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunC, $demo.RunA -WarningVariable warned -WarningAction SilentlyContinue)
+            @($warned).Count | Should -Be 1
+            "$($warned[0])" | Should -Match 'Input\.id'
+            $results[-1].Inputs.id | Should -Be 'q2'
+        }
+
+        It 'reads the summary once for all runs' {
+            $null = Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunC
+            (Get-SummaryRequest).Count | Should -Be 1
+        }
+
+        It '-RequireIntersection reads the rows both runs evaluated with one combined query' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunB -RequireIntersection)
+            $results.Count | Should -Be 6
+            $results.Inputs.id | Sort-Object -Unique | Should -Be @('q1', 'q2')
+            @($results | Where-Object EvaluationRunId -eq $demo.RunB).Count | Should -Be 2
+            (Get-ResultRequest).Count | Should -Be 1
+            (Get-ResultRequest)[0].body | Should -Match '"require_intersection":\s*true'
+        }
+
+        It 'takes runs from the pipeline (Get-WeaveEvaluationRun | Get-WeaveEvalResult)' {
+            $results = @(Get-WeaveEvaluationRun -Model GPT4oSupportModel | Get-WeaveEvalResult)
+            $results.Count | Should -Be 6
+            $results.EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunA
+        }
+
+        It 'takes ids from the pipeline as strings' {
+            @($demo.RunB | Get-WeaveEvalResult).Count | Should -Be 2
+        }
+
+        It 'writes WeaveEval.NotFound for an unknown run and reads the others' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.MissingId, $demo.RunC -ErrorAction SilentlyContinue -ErrorVariable failed)
+            $results.Count | Should -Be 2
+            $failed.Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -Be 'WeaveEval.NotFound,WeaveEval.Commands.GetWeaveEvalResultCommand'
+            $failed[0].TargetObject | Should -Be $demo.MissingId
+        }
+
+        It 'writes nothing for a run without trials' {
+            @(Get-WeaveEvalResult -EvaluationRunId $demo.RunD).Count | Should -Be 0
+        }
+    }
+
+    Context 'paging over trials' {
+        It '-First smaller than a page requests one page' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -First 3 -PageSize 2)
+            $results.Inputs.id | Should -Be @('q1', 'q1', 'q3')
+            (Get-ResultRequest).Count | Should -Be 1
+        }
+
+        It '-First of exactly a page requests no second page' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -First 4 -PageSize 2)
+            $results.Count | Should -Be 4
+            (Get-ResultRequest).Count | Should -Be 1
+        }
+
+        It '-First beyond the end gives every trial' {
+            @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -First 100 -PageSize 2).Count | Should -Be 6
+            (Get-ResultRequest).Count | Should -Be 2
+        }
+
+        It '-Skip skips trials' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -Skip 5)
+            $results.Count | Should -Be 1
+            $results[0].Inputs.id | Should -Be 'q2'
+            $results[0].TrialIndex | Should -Be 1
+        }
+
+        It '-First stops before the next run' {
+            @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunC -First 2).EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunA
+            (Get-ResultRequest).Count | Should -Be 1
+        }
+
+        It '-IncludeTotalCount writes the trial total of the summary first' {
+            $output = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -IncludeTotalCount -First 1)
+            $output.Count | Should -Be 2
+            "$($output[0])" | Should -Match '6'
+        }
+    }
+
+    Context 'errors' {
+        It 'retries a failed page and writes no duplicates' {
+            Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results/query' -Times 1 -Action @{ status = 502 }
+            @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -RetryIntervalSec 0).Count | Should -Be 6
+        }
+
+        It 'a rejected key stops the command (WeaveEval.Unauthorized)' {
+            { Get-WeaveEvalResult -EvaluationRunId $demo.RunA -ApiKey (ConvertTo-SecureString 'nope' -AsPlainText -Force) } |
+                Should -Throw -ErrorId 'WeaveEval.Unauthorized,WeaveEval.Commands.GetWeaveEvalResultCommand'
+        }
+    }
+
+    Context 'cancellation' {
+        It 'stops promptly when the pipeline is stopped (Ctrl+C) during a slow request' {
+            Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results/query' -Times 1 -Action @{ delayMs = 30000 }
+            $shell = [powershell]::Create()
+            try {
+                $null = $shell.AddScript("Import-Module '$(Get-WeaveModulePath)'; Get-WeaveEvalResult -EvaluationRunId '$($demo.RunA)'")
+                $async = $shell.BeginInvoke()
+                Start-Sleep -Milliseconds 1500
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $shell.Stop()
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+                $async.IsCompleted | Should -BeTrue
+            }
+            finally {
+                $shell.Dispose()
+                Clear-WeaveEmulatorFault -Emulator $emulator
+            }
+        }
+    }
+
+    Context 'generated data (many pages, every scorer kind, SDK and API runs)' {
+        BeforeAll {
+            $generated = Invoke-WeaveEmulatorAdmin -Emulator $emulator -Method Post -Path 'generate' -Body @{ project = 'acme-ai/generated'; rows = 25; trials = 2; runs = 2; apiRuns = 1 }
+            $runIds = @($generated.sdkRunIds) + @($generated.apiRunIds)
+            $shell = [powershell]::Create()
+            $null = $shell.AddScript("Import-Module '$(Get-WeaveModulePath)'; Get-WeaveEvalResult -Project generated -EvaluationRunId '$($runIds -join "','")' -PageSize 10")
+            $results = @($shell.Invoke())
+            $progress = @($shell.Streams.Progress)
+            $errors = @($shell.Streams.Error)
+            $shell.Dispose()
+        }
+
+        It 'reads every trial of both runs without error' {
+            $errors | Should -BeNullOrEmpty
+            $results.Count | Should -Be 100
+            ($results.EvaluationRunId | Select-Object -First 50 | Sort-Object -Unique) | Should -Be $runIds[0]
+        }
+
+        It 'gives every object the same flat columns' {
+            $first = Get-FlatColumn $results[0]
+            $first | Should -Not -BeNullOrEmpty
+            foreach ($result in $results) { Get-FlatColumn $result | Should -Be $first }
+            @($first | Where-Object { $_ -like 'Score.*.*' }).Count | Should -BeGreaterThan 0
+        }
+
+        It 'shows progress with a percentage and completes it' {
+            $progress.Count | Should -BeGreaterThan 1
+            @($progress | Where-Object PercentComplete -gt 0).Count | Should -BeGreaterThan 0
+            $progress[-1].RecordType | Should -Be 'Completed'
+        }
+
+        It 'shows no progress for a single page' {
+            $shell = [powershell]::Create()
+            try {
+                $null = $shell.AddScript("Import-Module '$(Get-WeaveModulePath)'; Get-WeaveEvalResult -Project generated -EvaluationRunId '$($runIds[0])' -PageSize 100")
+                $null = $shell.Invoke()
+                @($shell.Streams.Progress).Count | Should -Be 0
+            }
+            finally { $shell.Dispose() }
+        }
+    }
+
+    Context 'ConvertTo-Json' {
+        It 'keeps nested scores at the default depth' {
+            $json = Get-WeaveEvalResult -EvaluationRunId $demo.RunA -First 1 | ConvertTo-Json -WarningAction SilentlyContinue
+            $json | Should -Match 'correct'
+            $json | Should -Match '0\.9'
+            $json | Should -Match 'How do I reset my password\?'
+            $json | Should -Not -Match 'System\.Collections|WeaveEval\.Model\.'
+        }
+    }
+}
