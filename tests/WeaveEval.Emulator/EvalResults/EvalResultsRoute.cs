@@ -1,6 +1,12 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using WeaveEval.Emulator.Store;
+using WeaveEval.Emulator.Wire;
 
 namespace WeaveEval.Emulator.EvalResults
 {
@@ -8,10 +14,78 @@ namespace WeaveEval.Emulator.EvalResults
     public static class EvalResultsRoute
     {
         /// <param name="strictUnknownKeys">true: 422 extra_forbidden for unknown body keys (older servers); false: ignore them (newest).</param>
-        public static Task HandleAsync(HttpContext context, EmulatorStore store, string entity, string project, bool strictUnknownKeys)
+        public static async Task HandleAsync(HttpContext context, EmulatorStore store, string entity, string project, bool strictUnknownKeys)
         {
-            context.Response.StatusCode = 501;
-            return context.Response.WriteAsync("{\"reason\":\"eval_results/query is not implemented yet\"}");
+            ArgumentNullException.ThrowIfNull(context);
+            ArgumentNullException.ThrowIfNull(store);
+            var cancellation = context.RequestAborted;
+            byte[] body;
+            using (var buffer = new MemoryStream())
+            {
+                await context.Request.Body.CopyToAsync(buffer, cancellation).ConfigureAwait(false);
+                body = buffer.ToArray();
+            }
+
+            var request = EvalResultsRequest.Parse(body, strictUnknownKeys, out var status, out var errorBody);
+            if (request is null)
+            {
+                context.Response.StatusCode = status;
+                context.Response.ContentType = "application/json";
+                await context.Response.Body.WriteAsync(errorBody, cancellation).ConfigureAwait(false);
+                return;
+            }
+
+            var projectId = entity + "/" + project;
+            var index = EvalResultsEngine.Index(store, projectId, request.RootIds);
+            EvalResultsSelection? selection = request.IncludeRows || request.HasFiltersOrSort
+                ? EvalResultsEngine.Select(store, index, request)
+                : null;
+            var page = Page(selection, request);
+            var summary = request.IncludeSummary ? EvalResultsEngine.Summary(store, index, request) : null;
+            var writer = new EvalResultsRowWriter(store, index, request);
+            var warning = request.IncludeRawDataRows && request.ResolveRowRefs ? writer.PrepareRefResolution(page) : null;
+
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json";
+            await WriteAsync(context.Response.Body, writer, page, selection, request, summary, warning, cancellation).ConfigureAwait(false);
+        }
+
+        private static ArraySegment<int> Page(EvalResultsSelection? selection, EvalResultsRequest request)
+        {
+            if (selection is null || !request.IncludeRows) return ArraySegment<int>.Empty;
+            var total = selection.Ordered.Length;
+            var offset = (int)Math.Clamp(request.Offset, 0, total);
+            var count = request.Limit is { } limit ? (int)Math.Clamp(limit, 0, total - offset) : total - offset;
+            return new ArraySegment<int>(selection.Ordered, offset, count);
+        }
+
+        private static async Task WriteAsync(Stream output, EvalResultsRowWriter rows, ArraySegment<int> page, EvalResultsSelection? selection,
+            EvalResultsRequest request, byte[]? summary, string? warning, CancellationToken cancellation)
+        {
+            const int flushThreshold = 64 * 1024;
+            var writer = new Utf8JsonWriter(output, Json.WireWriter);
+            await using (writer.ConfigureAwait(false))
+            {
+                writer.WriteStartObject();
+                writer.WriteStartArray("rows");
+                foreach (var position in page)
+                {
+                    rows.WriteRow(writer, position);
+                    if (writer.BytesPending > flushThreshold) await writer.FlushAsync(cancellation).ConfigureAwait(false);
+                }
+                writer.WriteEndArray();
+                // Without filters/sort, include_rows=false answers total_rows 0; with them the reference server
+                // still counts the filtered rows (API.md §4.6).
+                writer.WriteNumber("total_rows", request.IncludeRows || request.HasFiltersOrSort ? selection!.Ordered.Length : 0);
+                writer.WritePropertyName("summary");
+                if (summary is null) writer.WriteNullValue();
+                else writer.WriteRawValue(summary, skipInputValidation: true);
+                writer.WriteStartArray("warnings");
+                if (warning is not null) writer.WriteRawString(warning);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+                await writer.FlushAsync(cancellation).ConfigureAwait(false);
+            }
         }
     }
 }

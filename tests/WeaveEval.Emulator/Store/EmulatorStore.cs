@@ -16,6 +16,7 @@ namespace WeaveEval.Emulator.Store
         private readonly List<CallRecord> calls = new();
         private readonly Dictionary<(string Project, string Id), CallRecord> callsById = new();
         private readonly Dictionary<(string Project, string ParentId), List<CallRecord>> children = new();
+        private readonly Dictionary<(string Project, string OpName), List<CallRecord>> callsByOp = new();
         private readonly List<ObjectVersion> objects = new();
         private readonly Dictionary<(string Project, string RowDigest), byte[]> tableRows = new();
         private long version;
@@ -27,19 +28,41 @@ namespace WeaveEval.Emulator.Store
             gate.EnterWriteLock();
             try
             {
-                calls.Add(call);
-                callsById[(call.ProjectId, call.Id)] = call;
-                if (call.ParentId is not null)
-                {
-                    if (!children.TryGetValue((call.ProjectId, call.ParentId), out var list))
-                    {
-                        children[(call.ProjectId, call.ParentId)] = list = new List<CallRecord>();
-                    }
-                    list.Add(call);
-                }
+                Insert(call);
                 version++;
             }
             finally { gate.ExitWriteLock(); }
+        }
+
+        /// <summary>Adds many calls under one lock (the generator writes millions).</summary>
+        public void AddCalls(IReadOnlyList<CallRecord> batch)
+        {
+            gate.EnterWriteLock();
+            try
+            {
+                foreach (var call in batch) Insert(call);
+                version++;
+            }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        private void Insert(CallRecord call)
+        {
+            calls.Add(call);
+            callsById[(call.ProjectId, call.Id)] = call;
+            if (!callsByOp.TryGetValue((call.ProjectId, call.OpName), out var sameOp))
+            {
+                callsByOp[(call.ProjectId, call.OpName)] = sameOp = new List<CallRecord>();
+            }
+            sameOp.Add(call);
+            if (call.ParentId is not null)
+            {
+                if (!children.TryGetValue((call.ProjectId, call.ParentId), out var list))
+                {
+                    children[(call.ProjectId, call.ParentId)] = list = new List<CallRecord>();
+                }
+                list.Add(call);
+            }
         }
 
         public void AddObject(ObjectVersion obj)
@@ -99,6 +122,27 @@ namespace WeaveEval.Emulator.Store
         {
             gate.EnterReadLock();
             try { return calls.Where(c => c.ProjectId == projectId && c.DeletedAt is null).ToList(); }
+            finally { gate.ExitReadLock(); }
+        }
+
+        /// <summary>The distinct op names used by calls of a project (an index: the op filter of a calls query looks here first).</summary>
+        public IReadOnlyList<string> OpNames(string projectId)
+        {
+            gate.EnterReadLock();
+            try { return callsByOp.Keys.Where(k => k.Project == projectId).Select(k => k.OpName).ToList(); }
+            finally { gate.ExitReadLock(); }
+        }
+
+        /// <summary>Snapshot of the live calls of one op, in insertion order.</summary>
+        public IReadOnlyList<CallRecord> CallsOfOp(string projectId, string opName)
+        {
+            gate.EnterReadLock();
+            try
+            {
+                return callsByOp.TryGetValue((projectId, opName), out var list)
+                    ? list.Where(c => c.DeletedAt is null).ToList()
+                    : Array.Empty<CallRecord>();
+            }
             finally { gate.ExitReadLock(); }
         }
 

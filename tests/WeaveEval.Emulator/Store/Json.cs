@@ -1,7 +1,7 @@
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WeaveEval.Emulator.Wire;
 
 namespace WeaveEval.Emulator.Store
 {
@@ -23,8 +23,8 @@ namespace WeaveEval.Emulator.Store
             Indented = false,
         };
 
-        public static byte[] Bytes(JsonNode? node) =>
-            node is null ? "null"u8.ToArray() : Encoding.UTF8.GetBytes(node.ToJsonString(Wire));
+        /// <summary>Compact JSON as the Python server writes it (see <see cref="PyJson"/>: <c>1.0</c> stays <c>1.0</c>, emoji stay raw).</summary>
+        public static byte[] Bytes(JsonNode? node) => PyJson.Serialize(node);
 
         public static byte[] Bytes(string json) => Bytes(JsonNode.Parse(json));
 
