@@ -40,7 +40,7 @@ $PesterVersion = '5.7.1'
 
 function Invoke-Native {
     param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())
-    & $FilePath @ArgumentList
+    & $FilePath @ArgumentList | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE." }
 }
 
@@ -95,10 +95,10 @@ function Invoke-ChildPwsh {
     try {
         $pwshDll = Join-Path $PSHOME 'pwsh.dll'
         if (Test-Path -LiteralPath $pwshDll) {
-            & dotnet $pwshDll -NoProfile -NonInteractive -Command $Command
+            & dotnet $pwshDll -NoProfile -NonInteractive -Command $Command | Out-Host
         }
         else {
-            & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $Command
+            & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $Command | Out-Host
         }
         $LASTEXITCODE
     }
@@ -116,7 +116,7 @@ function Invoke-XunitSuites {
         $trx = Join-Path $results "$suite.trx"
         if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx }
         & dotnet test (Join-Path $RepoRoot "tests/$suite/$suite.csproj") -c $Configuration -nologo `
-            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
         $exit = $LASTEXITCODE
         if (-not (Test-Path -LiteralPath $trx)) {
             Write-Host "    $suite produced no results (exit $exit)" -ForegroundColor Red
