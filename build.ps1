@@ -208,7 +208,8 @@ function Invoke-Demo {
 
         Write-Host '==> Evaluation runs (newest first)' -ForegroundColor Cyan
         $runs = Get-WeaveEvaluationRun
-        $runs | Format-Table | Out-Host
+        $runs | Format-Table EvaluationRunId, Status, Source, ModelName, DisplayName, StartedAt, Duration -AutoSize |
+            Out-String -Width 200 | Out-Host
 
         $completed = $runs | Where-Object Status -EQ completed
         $resultsCsv = Join-Path $demoDir 'results.csv'
@@ -218,7 +219,8 @@ function Invoke-Demo {
         $summary | Export-Csv -LiteralPath $summaryCsv -NoTypeInformation
 
         Write-Host '==> Scorer summary of the completed runs' -ForegroundColor Cyan
-        $summary | Format-Table | Out-Host
+        $summary | Format-Table ModelName, EvaluationRunId, Scorer, ValueType, Value, PassTrueCount, PassKnownCount, TrialCount -AutoSize |
+            Out-String -Width 200 | Out-Host
         $rows = @(Import-Csv -LiteralPath $resultsCsv).Count
         Write-Host "Wrote $rows trial rows to $resultsCsv and $(@($summary).Count) scorer rows to $summaryCsv" -ForegroundColor Green
         Disconnect-Weave
