@@ -206,6 +206,107 @@ namespace WeaveEval.Tests
         }
     }
 
+    public class OrderedFetchQueueTests
+    {
+        [Fact]
+        public async Task Inputs_added_over_time_come_out_in_order_within_the_throttle()
+        {
+            const int Throttle = 3;
+            var meter = new ConcurrencyMeter();
+            var random = new Random(11);
+            var delays = Enumerable.Range(0, 30).Select(_ => random.Next(0, 10)).ToArray();
+
+            async Task<string> Fetch(int input, CancellationToken ct)
+            {
+                meter.Enter();
+                try
+                {
+                    await Task.Delay(delays[input], ct);
+                    return "v" + input;
+                }
+                finally
+                {
+                    meter.Leave();
+                }
+            }
+
+            var outcomes = new List<ItemResult<int, string>>();
+            await using (var queue = new OrderedFetchQueue<int, string>(Fetch, Throttle, CancellationToken.None))
+            {
+                // Like a pipeline: a few inputs at a time, taking what is ready in between.
+                for (var input = 0; input < delays.Length; input++)
+                {
+                    queue.Add(input);
+                    while (queue.IsNextComplete || queue.Count > 2 * Throttle) outcomes.Add(await queue.TakeAsync());
+                }
+                while (queue.Count > 0) outcomes.Add(await queue.TakeAsync());
+            }
+
+            Assert.Equal(Enumerable.Range(0, delays.Length), outcomes.Select(o => o.Input));
+            Assert.Equal(Enumerable.Range(0, delays.Length).Select(i => "v" + i), outcomes.Select(o => o.Value));
+            Assert.True(meter.Peak <= Throttle, $"peak {meter.Peak}");
+            Assert.Equal(meter.Started, meter.Stopped);
+        }
+
+        [Fact]
+        public async Task A_failed_fetch_is_an_outcome_in_its_place()
+        {
+            Task<int> Fetch(int input, CancellationToken ct) =>
+                input == 1 ? Task.FromException<int>(new InvalidOperationException("no")) : Task.FromResult(input * 10);
+
+            await using var queue = new OrderedFetchQueue<int, int>(Fetch, 2, CancellationToken.None);
+            for (var input = 0; input < 3; input++) queue.Add(input);
+            var outcomes = new[] { await queue.TakeAsync(), await queue.TakeAsync(), await queue.TakeAsync() };
+
+            Assert.Equal(new[] { true, false, true }, outcomes.Select(o => o.Succeeded));
+            Assert.IsType<InvalidOperationException>(outcomes[1].Exception);
+            Assert.Equal(20, outcomes[2].Value);
+            // TakeAsync throws at once (not through its task) when nothing is waiting.
+            Exception? empty = null;
+            try
+            {
+                _ = queue.TakeAsync();
+            }
+            catch (InvalidOperationException e)
+            {
+                empty = e;
+            }
+            Assert.NotNull(empty);
+        }
+
+        [Fact]
+        public async Task Disposing_stops_the_fetches_still_running_and_waits_for_them()
+        {
+            var meter = new ConcurrencyMeter();
+
+            async Task<int> Fetch(int input, CancellationToken ct)
+            {
+                meter.Enter();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                    return input;
+                }
+                finally
+                {
+                    meter.Leave();
+                }
+            }
+
+            var queue = new OrderedFetchQueue<int, int>(Fetch, 2, CancellationToken.None);
+            for (var input = 0; input < 5; input++) queue.Add(input);
+            await Wait.Until(() => meter.Running == 2, "two fetches run");
+            var stopwatch = Stopwatch.StartNew();
+            await queue.DisposeAsync();
+
+            Assert.True(stopwatch.Elapsed < Wait.Prompt, $"took {stopwatch.Elapsed}");
+            Assert.Equal(0, meter.Running);
+            Assert.Equal(2, meter.Started);
+            Assert.Equal(0, queue.Count);
+            Assert.Throws<ObjectDisposedException>(() => queue.Add(6));
+        }
+    }
+
     public class OrderedConcurrentStreamsTests
     {
         /// <summary>A stream per input whose items are input × 100 + k, with hooks to hold or fail it.</summary>

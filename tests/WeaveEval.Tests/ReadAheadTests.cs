@@ -185,6 +185,82 @@ namespace WeaveEval.Tests
         }
     }
 
+    public class ReadyBatchesTests
+    {
+        [Fact]
+        public async Task Items_ready_together_come_in_one_batch_and_a_wait_hands_out_what_is_there()
+        {
+            var gate = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            async IAsyncEnumerable<int> Source()
+            {
+                for (var i = 0; i < 5; i++) yield return i;
+                await gate.Task;
+                for (var i = 5; i < 12; i++) yield return i;
+            }
+
+            var batches = new List<IReadOnlyList<int>>();
+            await foreach (var batch in ReadAhead.ReadyBatchesAsync(Source(), 4, CancellationToken.None))
+            {
+                batches.Add(batch);
+                // The first items must not wait for the source's pause to end.
+                if (batches.Count == 2) gate.SetResult(true);
+            }
+
+            Assert.Equal(new[] { new[] { 0, 1, 2, 3 }, new[] { 4 }, new[] { 5, 6, 7, 8 }, new[] { 9, 10, 11 } }, batches.Select(b => b.ToArray()));
+        }
+
+        [Fact]
+        public async Task Leaving_while_the_source_waits_cancels_it_and_waits_for_it_to_stop()
+        {
+            var stopped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            async IAsyncEnumerable<int> Source([EnumeratorCancellation] CancellationToken ct = default)
+            {
+                yield return 1;
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                finally
+                {
+                    stopped.TrySetResult(true);
+                }
+                yield return 2;
+            }
+
+            var stopwatch = Stopwatch.StartNew();
+            await foreach (var batch in ReadAhead.ReadyBatchesAsync(Source(), 10, CancellationToken.None))
+            {
+                Assert.Equal(new[] { 1 }, batch);
+                break;
+            }
+
+            Assert.True(stopwatch.Elapsed < Wait.Prompt, $"took {stopwatch.Elapsed}");
+            Assert.True(stopped.Task.IsCompleted, "the source still runs");
+        }
+
+        [Fact]
+        public async Task An_error_of_the_source_comes_after_the_items_before_it()
+        {
+            async IAsyncEnumerable<int> Source()
+            {
+                yield return 1;
+                await Task.Yield();
+                throw new InvalidOperationException("broken");
+            }
+
+            var received = new List<int>();
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            {
+                await foreach (var batch in ReadAhead.ReadyBatchesAsync(Source(), 10, CancellationToken.None)) received.AddRange(batch);
+            });
+
+            Assert.Equal("broken", error.Message);
+            Assert.Equal(new[] { 1 }, received);
+        }
+    }
+
     public class EvalResultsReadAheadTests
     {
         private const int PageSize = 3;
@@ -275,6 +351,29 @@ namespace WeaveEval.Tests
         }
 
         [Fact]
+        public async Task Without_read_ahead_the_next_page_is_requested_only_when_the_caller_asks_for_it()
+        {
+            var server = new Server(total: 1000);
+            var client = new WeaveClient(Connections.Create(), NullWeaveLog.Instance, server.Handler);
+            var query = Query();
+            query.ReadAhead = false;
+            var enumerator = client.QueryEvalResultsAsync(query, null, CancellationToken.None).GetAsyncEnumerator();
+            try
+            {
+                for (var i = 0; i < PageSize * TrialsPerRow; i++) Assert.True(await enumerator.MoveNextAsync());
+                await Wait.Settle();
+                Assert.Single(server.Handler.Requests);
+                Assert.True(await enumerator.MoveNextAsync());
+                Assert.Equal("r3t0", enumerator.Current.PredictAndScoreCallId);
+                Assert.Equal(2, server.Handler.Requests.Count);
+            }
+            finally
+            {
+                await enumerator.DisposeAsync();
+            }
+        }
+
+        [Fact]
         public async Task Read_ahead_stops_one_page_ahead_of_the_caller()
         {
             var server = new Server(total: 1000);
@@ -345,12 +444,13 @@ namespace WeaveEval.Tests
                 : null);
             var client = new WeaveClient(Connections.Create(), NullWeaveLog.Instance, server.Handler);
             var received = new List<EvalResult>();
-            var error = await Assert.ThrowsAsync<WeaveApiException>(async () =>
+            var error = await Assert.ThrowsAsync<WeaveStreamInterruptedException>(async () =>
             {
                 await foreach (var result in client.QueryEvalResultsAsync(Query(), null, CancellationToken.None)) received.Add(result);
             });
-            Assert.Equal("NotFound", error.ErrorId);
+            Assert.Equal("NotFound", Assert.IsType<WeaveApiException>(error.InnerException).ErrorId);
             Assert.Equal(PageSize * TrialsPerRow, received.Count);
+            Assert.Equal(received.Count, error.ItemsReceived);
         }
     }
 }

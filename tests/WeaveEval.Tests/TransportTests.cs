@@ -181,11 +181,13 @@ namespace WeaveEval.Tests
             var handler = new StubHandler((request, index) => StubHandler.Stream(HttpStatusCode.OK, new StallingStream("{\"id\":\"a\"}\n")));
             var client = new WeaveClient(Connections.Create(Connections.FastRetries.WithTimeout(TimeSpan.FromMilliseconds(300))), NullWeaveLog.Instance, handler);
             var received = 0;
-            var error = await Assert.ThrowsAsync<WeaveException>(async () =>
+            // Part of the list was received: the list stops with StreamInterrupted, the timeout its cause.
+            var error = await Assert.ThrowsAsync<WeaveStreamInterruptedException>(async () =>
             {
                 await foreach (var run in client.ListEvaluationRunsAsync(new RunListQuery(), CancellationToken.None)) received++;
             });
-            Assert.Equal("Timeout", error.ErrorId);
+            Assert.Equal("Timeout", Assert.IsType<WeaveException>(error.InnerException).ErrorId);
+            Assert.Equal(1, error.ItemsReceived);
             Assert.Equal(1, received);
         }
 

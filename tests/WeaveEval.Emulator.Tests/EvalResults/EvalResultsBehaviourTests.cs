@@ -182,6 +182,20 @@ namespace WeaveEval.Emulator.Tests.EvalResults
         }
 
         [Fact]
+        public async Task TheModelOutputIsAddressedAsOutputDotOutput()
+        {
+            var filter = "\"filters\":[{\"query\":{\"$expr\":{\"$contains\":{\"input\":{\"$getField\":\"output.output\"},\"substr\":{\"$literal\":\"PER MINUTE\"},\"case_insensitive\":true}}}}]";
+            var sort = "\"sort_by\":[{\"field\":\"output.output\",\"direction\":\"desc\"}]";
+
+            var filtered = await QueryOkAsync(SeededStore(), Body(Quote(A), filter));
+            var sorted = await QueryOkAsync(SeededStore(), Body(Quote(A), sort));
+
+            Assert.Equal(new[] { Q3 }, Digests(filtered));
+            // First trials' outputs: q1 "Click …", q3 "The API …", q2 "Yes, …".
+            Assert.Equal(new[] { Q2, Q3, Q1 }, Digests(sorted));
+        }
+
+        [Fact]
         public async Task FiltersReadDatasetRowsWithoutResolvingThem()
         {
             var filter = "\"filters\":[{\"query\":{\"$expr\":{\"$contains\":{\"input\":{\"$getField\":\"inputs.question\"},\"substr\":{\"$literal\":\"BILLING\"},\"case_insensitive\":true}}}}]";
@@ -268,6 +282,45 @@ namespace WeaveEval.Emulator.Tests.EvalResults
             Assert.Contains(silent["rows"]!.AsArray(), row => row!["raw_data_row"] is JsonValue value && value.ToString() == missingRow);
             Assert.Empty(silent["warnings"]!.AsArray());
             Assert.Single(warned["warnings"]!.AsArray());
+        }
+
+        [Fact]
+        public async Task SummaryOmitsEvaluationsWithoutTrials()
+        {
+            var response = await QueryOkAsync(SeededStore(), Body(Quote(A, SupportBotScenario.RunD), "\"include_summary\":true"));
+
+            var summarised = response["summary"]!["evaluations"]!.AsArray().Select(e => (string)e!["evaluation_call_id"]!);
+            Assert.Equal(new[] { A }, summarised);
+            Assert.Equal(3, (int)response["summary"]!["row_count"]!);
+            Assert.All(response["rows"]!.AsArray(), row => Assert.Equal(new[] { A }, row!["evaluations"]!.AsArray().Select(e => (string)e!["evaluation_call_id"]!)));
+        }
+
+        [Fact]
+        public async Task SummaryTypesDimensionsByValueAndSkipsNullsAndLists()
+        {
+            var store = SeededStore();
+            AddInlineTrial(store, "019f5075-9200-7000-8000-000000000001", "{\"question\":\"kinds 1\"}",
+                scoresJson: "{\"tone\":\"polite\",\"flag\":null,\"judge\":{\"ok\":true,\"note\":null,\"tags\":[\"a\"]},\"n\":3}");
+            AddInlineTrial(store, "019f5075-9200-7000-8000-000000000002", "{\"question\":\"kinds 2\"}",
+                scoresJson: "{\"tone\":null,\"judge\":{\"ok\":null},\"n\":null}");
+
+            var response = await QueryOkAsync(store, Body(Quote(C), "\"include_summary\":true,\"include_rows\":false"));
+
+            var evaluation = response["summary"]!["evaluations"]![0]!;
+            Assert.Equal(4, (int)evaluation["trial_count"]!);
+            var stats = evaluation["scorer_stats"]!.AsArray().ToDictionary(
+                s => (string)s!["scorer_key"]! + ((string?)s!["path"] is { } path ? "." + path : ""), s => s!);
+            Assert.Equal(new[] { "judge.ok", "keyword_match", "n", "tone" }, stats.Keys.OrderBy(k => k, StringComparer.Ordinal));
+            Assert.Equal("text", (string?)stats["tone"]["value_type"]);
+            Assert.Equal(1, (int)stats["tone"]["trial_count"]!);
+            Assert.Equal(0, (int)stats["tone"]["pass_known_count"]!);
+            Assert.Equal(0, (int)stats["tone"]["numeric_count"]!);
+            Assert.Equal("binary", (string?)stats["judge.ok"]["value_type"]);
+            Assert.Equal(1, (int)stats["judge.ok"]["trial_count"]!);
+            Assert.Equal(1.0, (double)stats["judge.ok"]["pass_rate"]!);
+            Assert.Equal("continuous", (string?)stats["n"]["value_type"]);
+            Assert.Equal(1, (int)stats["n"]["numeric_count"]!);
+            Assert.Equal(3.0, (double)stats["n"]["numeric_mean"]!);
         }
 
         [Fact]
@@ -545,7 +598,7 @@ namespace WeaveEval.Emulator.Tests.EvalResults
             Assert.True(watch.ElapsedMilliseconds < 5000, $"20 cached pages took {watch.ElapsedMilliseconds} ms");
         }
 
-        private static void AddInlineTrial(EmulatorStore store, string id, string exampleJson, string? attributes = null, string opName = "weave:///acme-ai/support-bot/op/Evaluation.predict_and_score:x")
+        private static void AddInlineTrial(EmulatorStore store, string id, string exampleJson, string? attributes = null, string opName = "weave:///acme-ai/support-bot/op/Evaluation.predict_and_score:x", string scoresJson = "{}")
         {
             store.AddCall(new CallRecord
             {
@@ -558,7 +611,7 @@ namespace WeaveEval.Emulator.Tests.EvalResults
                 EndedAt = SupportBotCalls.TimeOf(id).AddMilliseconds(10),
                 Attributes = Json.Bytes(attributes ?? "{}"),
                 Inputs = Encoding.UTF8.GetBytes("{\"self\":\"e\",\"model\":\"m\",\"example\":" + exampleJson + "}"),
-                Output = Encoding.UTF8.GetBytes("{\"output\":\"x\",\"scores\":{}}"),
+                Output = Encoding.UTF8.GetBytes("{\"output\":\"x\",\"scores\":" + scoresJson + "}"),
             });
         }
     }

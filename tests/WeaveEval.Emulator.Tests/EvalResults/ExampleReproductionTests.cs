@@ -3,13 +3,14 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using static WeaveEval.Emulator.Tests.EvalResults.EvalResultsHarness;
+using static WeaveEval.Emulator.Tests.ExampleFiles;
 
 namespace WeaveEval.Emulator.Tests.EvalResults
 {
     public sealed class ExampleReproductionTests
     {
         public static IEnumerable<object[]> RequestResponsePairs() =>
-            Directory.GetFiles(ExamplesDirectory, "eval_results_query__*__request.json")
+            System.IO.Directory.GetFiles(ExampleFiles.Directory, "eval_results_query__*__request.json")
                 .Select(path => Path.GetFileName(path).Replace("__request.json", ""))
                 .OrderBy(name => name)
                 .Select(name => new object[] { name });
@@ -19,10 +20,10 @@ namespace WeaveEval.Emulator.Tests.EvalResults
         public async Task ReproducesExampleByteForByte(string name)
         {
             var store = SeededStore();
-            var (status, body) = await QueryAsync(store, Example(name + "__request.json"));
+            var (status, body) = await QueryAsync(store, Read(name + "__request.json"));
 
             Assert.Equal(200, status);
-            var expected = OnTheWire(Example(name + "__response.json"));
+            var expected = OnTheWire(Read(name + "__response.json"));
             Assert.Equal(Canonical(expected), Canonical(body));
             Assert.Equal(expected, body);
         }
@@ -45,7 +46,7 @@ namespace WeaveEval.Emulator.Tests.EvalResults
             var (status, body) = await QueryAsync(SeededStore(), request, strict);
 
             Assert.Equal(expectedStatus, status);
-            Assert.Equal(OnTheWire(Example(file)), body);
+            Assert.Equal(OnTheWire(Read(file)), body);
         }
     }
 }

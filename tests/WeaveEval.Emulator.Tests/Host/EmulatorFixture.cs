@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
@@ -8,7 +7,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
-using WeaveEval.Emulator.Wire;
 
 namespace WeaveEval.Emulator.Tests.Host
 {
@@ -75,29 +73,5 @@ namespace WeaveEval.Emulator.Tests.Host
             var message = await request;
             return new Reply { Status = message.StatusCode, Body = await message.Content.ReadAsStringAsync(), Message = message };
         }
-    }
-
-    /// <summary>The API examples beside the repository (<c>../shared/weave-api/examples</c>) or in <c>WEAVE_API_EXAMPLES</c>.</summary>
-    public static class ExampleFiles
-    {
-        public static string Directory
-        {
-            get
-            {
-                var configured = Environment.GetEnvironmentVariable("WEAVE_API_EXAMPLES");
-                if (!string.IsNullOrEmpty(configured)) return configured;
-                for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-                {
-                    var candidate = Path.Combine(directory.FullName, "..", "shared", "weave-api", "examples");
-                    if (File.Exists(Path.Combine(directory.FullName, "Directory.Build.props")) && System.IO.Directory.Exists(candidate)) return Path.GetFullPath(candidate);
-                }
-                throw new DirectoryNotFoundException("weave-api/examples not found beside the repository; set WEAVE_API_EXAMPLES");
-            }
-        }
-
-        public static string Read(string fileName) => File.ReadAllText(Path.Combine(Directory, fileName));
-
-        /// <summary>A pretty-printed example as it goes over the wire: compact, key order and number text kept.</summary>
-        public static string OnTheWire(string json) => Encoding.UTF8.GetString(PyJson.Serialize(JsonNode.Parse(json)));
     }
 }
