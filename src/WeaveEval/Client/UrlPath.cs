@@ -9,14 +9,14 @@ namespace WeaveEval.Client
         /// <summary>
         /// Encodes one path segment: everything except RFC 3986 unreserved characters becomes %XX of its UTF-8
         /// bytes ('/', '?', '#', '%', spaces, unicode). '.' and '..' are refused: a client or proxy would
-        /// normalise them away and address another route.
+        /// normalise them away and address another route; so are empty and blank values, which name nothing.
         /// </summary>
         public static string Segment(string value, string what)
         {
             if (value == null) throw new ArgumentNullException(nameof(value));
-            if (value.Length == 0 || value == "." || value == "..")
+            if (value.Trim().Length == 0 || value == "." || value == "..")
             {
-                throw new WeaveException($"The {what} '{value}' cannot be used in a request path.", "InvalidArgument", WeaveErrorKind.InvalidArgument);
+                throw new WeaveException($"The {what} '{value}' cannot be used in a request path: it is empty, blank, '.' or '..'.", "InvalidArgument", WeaveErrorKind.InvalidArgument);
             }
             return Encode(value);
         }

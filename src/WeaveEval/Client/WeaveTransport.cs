@@ -92,6 +92,7 @@ namespace WeaveEval.Client
                 var stopwatch = Stopwatch.StartNew();
                 HttpResponseMessage? response = null;
                 Exception? networkFailure = null;
+                var timedOut = false;
                 using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
                     if (Options.Timeout != Timeout.InfiniteTimeSpan) timeout.CancelAfter(Options.Timeout);
@@ -105,8 +106,8 @@ namespace WeaveEval.Client
                         catch (Exception e) when (!(e is WeaveException))
                         {
                             if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException(cancellationToken);
-                            if (timeout.IsCancellationRequested) throw TimeoutError(display, e);
-                            if (!(e is HttpRequestException || e is IOException || e is WebException)) throw;
+                            timedOut = timeout.IsCancellationRequested;
+                            if (!timedOut && !(e is HttpRequestException || e is IOException || e is WebException)) throw;
                             networkFailure = e;
                         }
                     }
@@ -114,17 +115,19 @@ namespace WeaveEval.Client
 
                 if (response == null)
                 {
-                    Log.Verbose($"{display} -> failed after {stopwatch.ElapsedMilliseconds} ms: {Scrub(networkFailure!.Message)}");
+                    var failure = timedOut ? $"no answer within {Seconds(Options.Timeout)}" : Scrub(networkFailure!.Message);
+                    Log.Verbose($"{display} -> failed after {stopwatch.ElapsedMilliseconds} ms: {failure}");
                     if (attempt >= Options.MaximumRetryCount)
                     {
+                        if (timedOut) throw TimeoutError(display, networkFailure);
                         throw new WeaveException(
-                            $"Could not reach {uri.Host} ({display}): {Scrub(InnermostMessage(networkFailure))}",
+                            $"Could not reach {uri.Host} ({display}): {Scrub(InnermostMessage(networkFailure!))}",
                             "NetworkError",
                             WeaveErrorKind.Connection,
                             networkFailure);
                     }
                     var wait = ComputeBackOff(attempt + 1);
-                    Log.Verbose($"Retry {attempt + 1}/{Options.MaximumRetryCount} of {display} in {Seconds(wait)} after a network error");
+                    Log.Verbose($"Retry {attempt + 1}/{Options.MaximumRetryCount} of {display} in {Seconds(wait)} after {(timedOut ? "a timeout" : "a network error")}");
                     await delay(wait, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -214,12 +217,18 @@ namespace WeaveEval.Client
             return ("ServerError", WeaveErrorKind.ServerError);
         }
 
-        /// <summary>Replaces the key's text, should anything ever echo it, so it cannot reach a message or log.</summary>
+        /// <summary>
+        /// Replaces the key's text and its Basic credentials, should a server or proxy ever echo either,
+        /// so that neither can reach a message or log.
+        /// </summary>
         internal string Scrub(string text)
         {
             var key = Connection.ApiKey.Reveal();
-            return key.Length == 0 ? text : text.Replace(key, "[redacted]");
+            if (key.Length == 0) return text;
+            return text.Replace(BasicCredentials(), "[redacted]").Replace(key, "[redacted]");
         }
+
+        private string BasicCredentials() => Convert.ToBase64String(Encoding.UTF8.GetBytes("api:" + Connection.ApiKey.Reveal()));
 
         internal static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
 
@@ -232,8 +241,7 @@ namespace WeaveEval.Client
         private HttpRequestMessage BuildMessage(WeaveRequest request, Uri uri)
         {
             var message = new HttpRequestMessage(request.Method, uri);
-            var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes("api:" + Connection.ApiKey.Reveal()));
-            message.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials);
+            message.Headers.Authorization = new AuthenticationHeaderValue("Basic", BasicCredentials());
             message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(request.JsonLines ? "application/jsonl" : "application/json"));
             message.Headers.UserAgent.Add(UserAgent);
             if (request.JsonBody != null)

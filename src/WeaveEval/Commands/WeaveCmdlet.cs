@@ -153,7 +153,9 @@ namespace WeaveEval.Commands
 
         /// <summary>
         /// Reports a failure of one item: a non-terminating error, except for failures that every
-        /// later item would hit too (configuration, authentication, permission), which stop the command.
+        /// later item would hit too (configuration, authentication, permission), which stop the command,
+        /// and a list that broke off after part of it was written (StreamInterrupted), which stops the
+        /// command so that a script cannot mistake the part for the whole.
         /// A cancellation caused by Ctrl+C becomes the pipeline stop PowerShell expects.
         /// </summary>
         internal void ReportFailure(Exception exception, object? target)
@@ -164,7 +166,7 @@ namespace WeaveEval.Commands
             if (exception is WeaveException weave)
             {
                 var record = ErrorRecordFor(weave, target);
-                if (IsFatal(weave.Kind))
+                if (IsFatal(weave))
                 {
                     cancellation.Cancel();
                     ThrowTerminatingError(record);
@@ -175,13 +177,24 @@ namespace WeaveEval.Commands
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception).Throw();
         }
 
-        private static bool IsFatal(WeaveErrorKind kind) =>
-            kind == WeaveErrorKind.Configuration || kind == WeaveErrorKind.Authentication || kind == WeaveErrorKind.PermissionDenied;
+        private static bool IsFatal(WeaveException exception) =>
+            exception is WeaveStreamInterruptedException
+            || exception.Kind == WeaveErrorKind.Configuration
+            || exception.Kind == WeaveErrorKind.Authentication
+            || exception.Kind == WeaveErrorKind.PermissionDenied;
 
         internal static ErrorRecord ErrorRecordFor(WeaveException exception, object? target)
         {
             var record = new ErrorRecord(exception, "WeaveEval." + exception.ErrorId, CategoryFor(exception.Kind), target);
-            if (exception is WeaveApiException api && !string.IsNullOrEmpty(api.Reason))
+            if (exception is WeaveStreamInterruptedException interrupted)
+            {
+                // The message says how far it got and, for a server error, the server's reason.
+                record.ErrorDetails = new ErrorDetails(exception.Message)
+                {
+                    RecommendedAction = $"The {interrupted.ItemsReceived} objects written before the failure are only part of the answer; run the command again for all of it.",
+                };
+            }
+            else if (exception is WeaveApiException api && !string.IsNullOrEmpty(api.Reason))
             {
                 // The server's own words are the most precise message, except for a rejected key, where
                 // the client's message says which key (by its source) was used and how to change it.
