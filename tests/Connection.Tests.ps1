@@ -4,8 +4,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     Import-WeaveModule
     $demo = Get-WeaveDemo
-    $emulator = Start-WeaveEmulator
-    Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory (Join-Path $TestDrive 'home')
+    $emulator = Start-WeaveTestEmulator -HomeDirectory (Join-Path $TestDrive 'home')
 
     function ConvertTo-Key([string] $Text) { ConvertTo-SecureString -String $Text -AsPlainText -Force }
     function Write-Netrc([string] $Machine, [string] $Password) {
@@ -15,10 +14,7 @@ BeforeAll {
     }
 }
 
-AfterAll {
-    Restore-WeaveTestEnvironment
-    if ($emulator) { Stop-WeaveEmulator -Emulator $emulator }
-}
+AfterAll { Stop-WeaveTestEmulator -Emulator $emulator }
 
 Describe 'Connect-Weave' {
     BeforeEach { Reset-WeaveTestEnvironment -Emulator $emulator }
@@ -158,6 +154,19 @@ Describe 'Connection resolution' {
             ($thrown | Out-String) | Should -Not -Match 'wrong-netrc-key'
         }
 
+        It 'a rejected key is reported with where it came from (<Source>)' -ForEach @(
+            @{ Source = 'the -ApiKey parameter'; Pattern = '-ApiKey'; UseParameter = $true }
+            @{ Source = 'the environment'; Pattern = 'WANDB_API_KEY'; UseParameter = $false }
+        ) {
+            $arguments = @{}
+            if ($UseParameter) { $arguments.ApiKey = ConvertTo-Key 'wrong-key' } else { $env:WANDB_API_KEY = 'wrong-key' }
+            $thrown = { Get-WeaveEvaluationRun @arguments } | Should -Throw -ErrorId 'WeaveEval.Unauthorized,WeaveEval.Commands.GetWeaveEvaluationRunCommand' -PassThru
+            $thrown.CategoryInfo.Category | Should -Be 'AuthenticationError'
+            $thrown.Exception.Message | Should -Match ([regex]::Escape($Pattern))
+            $thrown.Exception.Message | Should -Match '401'
+            ($thrown | Out-String) | Should -Not -Match 'wrong-key'
+        }
+
         It 'an empty -ApiKey is WeaveEval.MissingApiKey, not a fallback to other sources' {
             { Get-WeaveEvaluationRun -ApiKey ([securestring]::new()) } | Should -Throw -ErrorId 'WeaveEval.MissingApiKey,WeaveEval.Commands.GetWeaveEvaluationRunCommand'
         }
@@ -204,6 +213,12 @@ Describe 'Connection resolution' {
             (Get-WeaveConnection).BaseUri.AbsoluteUri | Should -Be $Expected
         }
 
+        It 'the session beats WF_TRACE_SERVER_URL' {
+            Connect-Weave -BaseUri $emulator.BaseUri
+            $env:WF_TRACE_SERVER_URL = 'https://traces.example.net'
+            @(Get-WeaveEvaluationRun).Count | Should -Be 4
+        }
+
         It '-BaseUri beats the environment' {
             $env:WF_TRACE_SERVER_URL = 'https://traces.example.net'
             @(Get-WeaveEvaluationRun -BaseUri $emulator.BaseUri).Count | Should -Be 4
@@ -219,11 +234,21 @@ Describe 'Connection resolution' {
         BeforeAll { $forbidding = Start-WeaveEmulator -ArgumentList '--forbid', 'acme-ai/support-bot' }
         AfterAll { if ($forbidding) { Stop-WeaveEmulator -Emulator $forbidding } }
 
-        It 'stops the command with WeaveEval.Forbidden (PermissionDenied)' {
+        It 'stops the command with WeaveEval.Forbidden (PermissionDenied), naming the key source and the project' {
             $key = ConvertTo-Key $forbidding.ApiKey
             $thrown = { Get-WeaveEvaluationRun -BaseUri $forbidding.BaseUri -ApiKey $key } |
                 Should -Throw -ErrorId 'WeaveEval.Forbidden,WeaveEval.Commands.GetWeaveEvaluationRunCommand' -PassThru
             $thrown.CategoryInfo.Category | Should -Be 'PermissionDenied'
+            $thrown.Exception.Message | Should -Match '-ApiKey'
+            $thrown.Exception.Message | Should -Match 'acme-ai/support-bot'
+            $thrown.ErrorDetails.Message | Should -Be 'Forbidden'
+        }
+
+        It 'names the environment variable when the key came from there' {
+            $env:WANDB_API_KEY = $forbidding.ApiKey
+            $thrown = { Get-WeaveEvalSummary -EvaluationRunId $demo.RunA -BaseUri $forbidding.BaseUri } |
+                Should -Throw -ErrorId 'WeaveEval.Forbidden,WeaveEval.Commands.GetWeaveEvalSummaryCommand' -PassThru
+            $thrown.Exception.Message | Should -Match 'WANDB_API_KEY'
         }
     }
 
@@ -257,6 +282,20 @@ Describe 'Connection resolution' {
                 $failed[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
             }
             finally { Clear-WeaveEmulatorFault -Emulator $emulator }
+        }
+
+        It '-Proxy sends the requests through the proxy (the emulator serves absolute-form requests)' {
+            Clear-WeaveEmulatorRequest -Emulator $emulator
+            # Nothing listens on the discard port: the runs can only come through the proxy.
+            @(Get-WeaveEvaluationRun -BaseUri 'http://127.0.0.1:9' -Proxy $emulator.BaseUri -MaximumRetryCount 0).Count | Should -Be 4
+            @(Get-WeaveEmulatorRequest -Emulator $emulator).Count | Should -Be 1
+        }
+
+        It 'an unreachable server is WeaveEval.NetworkError naming the host' {
+            $null = Get-WeaveEvaluationRun -BaseUri 'http://127.0.0.1:9' -MaximumRetryCount 0 -ErrorAction SilentlyContinue -ErrorVariable failed
+            $failed[0].FullyQualifiedErrorId | Should -Be 'WeaveEval.NetworkError,WeaveEval.Commands.GetWeaveEvaluationRunCommand'
+            $failed[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+            $failed[0].Exception.Message | Should -Match '127\.0\.0\.1'
         }
 
         It 'times out with WeaveEval.Timeout' {

@@ -8,8 +8,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     Import-WeaveModule
     $demo = Get-WeaveDemo
-    $emulator = Start-WeaveEmulator
-    Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory (Join-Path $TestDrive 'home')
+    $emulator = Start-WeaveTestEmulator -HomeDirectory (Join-Path $TestDrive 'home')
     $badCell = 'System\.Object\[\]|System\.Collections\.|WeaveEval\.Model\.|System\.Management\.Automation\.'
 
     # Exports runs A and C with Export-Csv in $Culture, reads the file back in the same culture and
@@ -43,10 +42,7 @@ for ($i = 0; $i -lt $results.Count; $i++) {
 '@
 }
 
-AfterAll {
-    Restore-WeaveTestEnvironment
-    if ($emulator) { Stop-WeaveEmulator -Emulator $emulator }
-}
+AfterAll { Stop-WeaveTestEmulator -Emulator $emulator }
 
 Describe 'Export-Csv of Get-WeaveEvalResult output' {
     Context 'culture <Culture>, UseCulture <UseCulture>' -ForEach @(
@@ -67,10 +63,9 @@ Describe 'Export-Csv of Get-WeaveEvalResult output' {
         }
 
         It 'has a column for every Input. and Score. field, including those the first trial lacks' {
-            foreach ($column in $report.FlatColumns) { $report.Header | Should -Contain $column }
-            $report.Header | Should -Contain 'Score.keyword_match'
-            $report.Header | Should -Contain 'Score.LLMJudge.score'
-            $report.Header | Should -Contain 'Input.question'
+            $expected = 'Input.id', 'Input.question', 'Input.expected', 'Score.exact_match', 'Score.similarity', 'Score.LLMJudge.correct', 'Score.LLMJudge.score', 'Score.keyword_match'
+            @($report.Header | Where-Object { $_ -like 'Input.*' -or $_ -like 'Score.*' }) | Should -Be $expected
+            $report.FlatColumns | Should -Be $expected
         }
 
         It 'has no cell that reads a type name' {
@@ -184,8 +179,9 @@ Describe 'Export contract on the richer demo project (acme-ai/helpdesk-bot)' {
         $stats = @($runs | Get-WeaveEvalSummary)
     }
 
-    BeforeEach {
-        if ($results.Count -eq 0) { Set-ItResult -Skipped -Because 'the emulator seeds no helpdesk-bot results' }
+    It 'has results of several runs to export' {
+        @($results.EvaluationRunId | Sort-Object -Unique).Count | Should -BeGreaterThan 1
+        $stats.Count | Should -BeGreaterThan 0
     }
 
     It 'gives every result the same flat columns' {
@@ -206,5 +202,52 @@ Describe 'Export contract on the richer demo project (acme-ai/helpdesk-bot)' {
         $results | Export-WeaveEvalResult -Path $direct
         (Get-Content -Raw -LiteralPath $direct) | Should -Not -Match $badCell
         @(Import-Csv -LiteralPath $direct).Count | Should -Be $results.Count
+    }
+}
+
+Describe 'ConvertTo-Json of the output objects' {
+    BeforeAll {
+        Reset-WeaveTestEnvironment -Emulator $emulator
+
+        # Parses JSON text and expands every string that is itself a JSON object or array: at the default
+        # depth ConvertTo-Json writes deeper levels with ToString(), which for the module's JSON values is
+        # their compact JSON text, so nothing is lost as long as that text parses back to the same value.
+        function ConvertTo-ComparableJson([string] $Json) {
+            function Expand($Node) {
+                if ($Node -is [string] -and $Node -match '^\s*[\[{]') {
+                    try { return Expand ($Node | ConvertFrom-Json -AsHashtable -NoEnumerate) } catch { return $Node }
+                }
+                if ($Node -is [System.Collections.IDictionary]) {
+                    $copy = [ordered]@{}
+                    foreach ($key in $Node.Keys) { $copy[$key] = Expand $Node[$key] }
+                    return $copy
+                }
+                if ($Node -is [System.Collections.IList]) { return , @(foreach ($item in $Node) { Expand $item }) }
+                $Node
+            }
+            Expand ($Json | ConvertFrom-Json -AsHashtable -NoEnumerate) | ConvertTo-Json -Depth 64 -Compress
+        }
+    }
+
+    It '<Name> keeps every nested value at the default depth' -ForEach @(
+        @{ Name = 'EvaluationRun (nested summary)'; Read = { Get-WeaveEvaluationRun -EvaluationRunId $demo.RunA } }
+        @{ Name = 'EvalResult (nested scores and inputs)'; Read = { Get-WeaveEvalResult -EvaluationRunId $demo.RunA -First 1 } }
+        @{ Name = 'EvalResult with unresolved inputs'; Read = { Get-WeaveEvalResult -EvaluationRunId $demo.RunA -NoResolve -First 1 } }
+        @{ Name = 'ScorerStat'; Read = { Get-WeaveEvalSummary -EvaluationRunId $demo.RunA | Select-Object -Last 1 } }
+        @{ Name = 'Prediction'; Read = { Get-WeavePrediction -PredictionId '019f5075-80da-7baa-b061-adbfe72c9d91' } }
+    ) {
+        $object = & $Read
+        $object | Should -Not -BeNullOrEmpty
+        $atDefaultDepth = $object | ConvertTo-Json -WarningAction SilentlyContinue
+        $atFullDepth = $object | ConvertTo-Json -Depth 64
+        $atDefaultDepth | Should -Not -Match $badCell
+        ConvertTo-ComparableJson $atDefaultDepth | Should -Be (ConvertTo-ComparableJson $atFullDepth)
+    }
+
+    It 'keeps the run summary readable after a round trip' {
+        $run = Get-WeaveEvaluationRun -EvaluationRunId $demo.RunA | ConvertTo-Json -WarningAction SilentlyContinue | ConvertFrom-Json
+        $usage = $run.Summary.usage.'gpt-4o-2024-08-06'
+        if ($usage -is [string]) { $usage = $usage | ConvertFrom-Json }
+        $usage.total_tokens | Should -Be 2435
     }
 }

@@ -4,22 +4,20 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     Import-WeaveModule
     $demo = Get-WeaveDemo
-    $emulator = Start-WeaveEmulator
-    Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory (Join-Path $TestDrive 'home')
+    $emulator = Start-WeaveTestEmulator -HomeDirectory (Join-Path $TestDrive 'home')
 
     # Run A's rows in row-digest order (q1, q3, q2), two trials each.
     $rowsOfA = 'q1', 'q1', 'q3', 'q3', 'q2', 'q2'
     $columnsOfA = 'Input.id', 'Input.question', 'Input.expected', 'Score.exact_match', 'Score.similarity', 'Score.LLMJudge.correct', 'Score.LLMJudge.score'
+    # The dataset row digests of the demo rows (API.md §1.4), as in the eval_results examples.
+    $digestOf = @{ q1 = '39XFQ1BfHkDTyZH24XSl0S7NL9ZCYE4ew2oYtYYgLQA'; q2 = 'dXXCJUxZVXlVJj9SbjD6u2pNv0UU55noNHs8BSWIikY'; q3 = 'XohVTOjtcyXzVLeQ3CJwE2TipmqpRimL4wnmOwiqmzg' }
 
     function Get-FlatColumn($Object) { @($Object.PSObject.Properties.Name | Where-Object { $_ -like 'Input.*' -or $_ -like 'Score.*' }) }
     function Get-ResultRequest { @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object { $_.path -like '*/eval_results/query' -and $_.body -notmatch '"include_rows":\s*false' }) }
     function Get-SummaryRequest { @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object { $_.path -like '*/eval_results/query' -and $_.body -match '"include_rows":\s*false' }) }
 }
 
-AfterAll {
-    Restore-WeaveTestEnvironment
-    if ($emulator) { Stop-WeaveEmulator -Emulator $emulator }
-}
+AfterAll { Stop-WeaveTestEmulator -Emulator $emulator }
 
 Describe 'Get-WeaveEvalResult' {
     BeforeEach {
@@ -36,6 +34,10 @@ Describe 'Get-WeaveEvalResult' {
             $results.Inputs.id | Should -Be $rowsOfA
             $results.TrialIndex | Should -Be @(0, 1, 0, 1, 0, 1)
             $results.EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunA
+        }
+
+        It 'gives every trial the digest of its dataset row' {
+            $results.RowDigest | Should -Be @($digestOf.q1, $digestOf.q1, $digestOf.q3, $digestOf.q3, $digestOf.q2, $digestOf.q2)
         }
 
         It 'carries the ids the next cmdlet binds, and the project' {
@@ -109,6 +111,74 @@ Describe 'Get-WeaveEvalResult' {
         }
     }
 
+    Context 'costs' {
+        It 'asks for no costs by default and leaves TotalCost empty' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA)
+            $results | ForEach-Object { $_.TotalCost | Should -BeNullOrEmpty }
+            (Get-ResultRequest)[0].body | Should -Not -Match '"include_costs":\s*true'
+        }
+
+        It '-IncludeCost asks for costs and gives every trial its cost' {
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -IncludeCost)
+            (Get-ResultRequest)[0].body | Should -Match '"include_costs":\s*true'
+            $results[0].TotalCost | Should -Be 0.0019675
+            $results | ForEach-Object { $_.TotalCost | Should -BeOfType ([double]); $_.TotalCost | Should -BeGreaterThan 0 }
+        }
+    }
+
+    Context 'dataset rows the server cannot resolve (a run whose dataset object is gone)' {
+        BeforeAll {
+            # A scenario with one SDK-shaped run whose rows point into a dataset object that does not
+            # exist: the server answers 200, keeps the refs and adds its resolve-failure warning (API.md §4.7).
+            $project = 'acme-ai/broken-refs'
+            $brokenRun = '019f7000-0000-7000-8000-000000000001'
+            $digest = '3q2Yd0V3sNfZ1IjwXgT5UdQ5y1cbbTmRwr7BBbdyMdM'
+            $evaluationRef = "weave:///$project/object/qa-eval:$digest"
+            $modelRef = "weave:///$project/object/QaModel:$digest"
+            $rowRefs = foreach ($i in 1..3) { "weave:///$project/object/deleted-qa:$digest/attr/rows/id/row$i" }
+            $calls = @([ordered]@{
+                    id = $brokenRun; project_id = $project; op_name = "weave:///$project/op/Evaluation.evaluate:$digest"
+                    started_at = '2026-07-20T10:00:00Z'; ended_at = '2026-07-20T10:00:09Z'; output = @{}
+                    inputs = [ordered]@{ self = $evaluationRef; model = $modelRef }
+                })
+            foreach ($i in 1..3) {
+                $calls += [ordered]@{
+                    id = "019f7000-0001-7000-8000-00000000000$i"; project_id = $project; trace_id = $brokenRun; parent_id = $brokenRun
+                    op_name = "weave:///$project/op/Evaluation.predict_and_score:$digest"
+                    started_at = "2026-07-20T10:00:0${i}Z"; ended_at = "2026-07-20T10:00:0${i}.5Z"
+                    inputs = [ordered]@{ self = $evaluationRef; model = $modelRef; example = $rowRefs[$i - 1] }
+                    output = [ordered]@{ output = "answer $i"; scores = [ordered]@{ ok = ($i -ne 2) } }
+                }
+            }
+            $scenario = Join-Path $TestDrive 'broken-refs.json'
+            @{ calls = $calls } | ConvertTo-Json -Depth 10 | Set-Content -LiteralPath $scenario
+            $broken = Start-WeaveEmulator -Seed $scenario
+            $key = ConvertTo-SecureString $broken.ApiKey -AsPlainText -Force
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $brokenRun -Project broken-refs -BaseUri $broken.BaseUri -ApiKey $key -PageSize 1 -WarningVariable warned -WarningAction SilentlyContinue)
+        }
+
+        AfterAll { if ($broken) { Stop-WeaveEmulator -Emulator $broken } }
+
+        It "surfaces the server's warning once as a PowerShell warning, though every page carried it" {
+            @($warned).Count | Should -Be 1
+            "$($warned[0])" | Should -BeLike '*Failed to resolve dataset row refs; raw_data_row may contain refs*'
+        }
+
+        It 'still writes every trial, with the refs kept and no inputs' {
+            $results.Count | Should -Be 3
+            $results.DatasetRowRef | Should -Be $rowRefs
+            $results | ForEach-Object { $_.Inputs | Should -BeNullOrEmpty }
+            $results.Output | Should -Be @('answer 1', 'answer 2', 'answer 3')
+            $results.'Score.ok' | Should -Be @($true, $false, $true)
+            @($results[0].PSObject.Properties.Name | Where-Object { $_ -like 'Input.*' }).Count | Should -Be 0
+        }
+
+        It 'warns about nothing when the rows resolve' {
+            $null = Get-WeaveEvalResult -EvaluationRunId $demo.RunA -PageSize 1 -WarningVariable resolvedWarnings -WarningAction SilentlyContinue
+            @($resolvedWarnings).Count | Should -Be 0
+        }
+    }
+
     Context 'several runs' {
         It 'reads runs one after another in input order, each contiguous' {
             $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunC, $demo.RunA -WarningAction SilentlyContinue)
@@ -157,12 +227,23 @@ Describe 'Get-WeaveEvalResult' {
             @($demo.RunB | Get-WeaveEvalResult).Count | Should -Be 2
         }
 
+        It 'reads piped runs in the project they carry (Entity and Project by property name)' {
+            $helpdeskRun = Get-WeaveEvaluationRun -Project helpdesk-bot -Status completed -First 1
+            $results = @($helpdeskRun, (Get-WeaveEvaluationRun -EvaluationRunId $demo.RunC) | Get-WeaveEvalResult)
+            @($results | Where-Object Project -eq 'helpdesk-bot').Count | Should -BeGreaterThan 0
+            ($results | Where-Object Project -eq 'helpdesk-bot').EvaluationRunId | Sort-Object -Unique | Should -Be $helpdeskRun.EvaluationRunId
+            ($results | Where-Object Project -eq 'support-bot').EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunC
+            $results[0].Project | Should -Be 'helpdesk-bot' -Because 'the output keeps the input order'
+        }
+
         It 'writes WeaveEval.NotFound for an unknown run and reads the others' {
             $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.MissingId, $demo.RunC -ErrorAction SilentlyContinue -ErrorVariable failed)
             $results.Count | Should -Be 2
             $failed.Count | Should -Be 1
             $failed[0].FullyQualifiedErrorId | Should -Be 'WeaveEval.NotFound,WeaveEval.Commands.GetWeaveEvalResultCommand'
+            $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $failed[0].TargetObject | Should -Be $demo.MissingId
+            $failed[0].Exception.Message | Should -Match "Evaluation run $($demo.MissingId) not found"
         }
 
         It 'writes nothing for a run without trials' {
@@ -186,6 +267,7 @@ Describe 'Get-WeaveEvalResult' {
         It '-First beyond the end gives every trial' {
             @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -First 100 -PageSize 2).Count | Should -Be 6
             (Get-ResultRequest).Count | Should -Be 2
+            (Get-ResultRequest).body | ForEach-Object { $_ | Should -Match '"limit":\s*2\b' }
         }
 
         It '-Skip skips trials' {
@@ -198,6 +280,19 @@ Describe 'Get-WeaveEvalResult' {
         It '-First stops before the next run' {
             @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunC -First 2).EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunA
             (Get-ResultRequest).Count | Should -Be 1
+        }
+
+        It 'writes each page as it arrives, before the next one is answered' {
+            # Every eval_results answer is held back 700 ms: objects written page by page arrive spread
+            # over the later pages' delays; objects collected before writing would arrive together.
+            Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results/query' -Times 10 -Action @{ delayMs = 700 }
+            try {
+                $arrivals = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -PageSize 1 | ForEach-Object { [DateTime]::UtcNow })
+            }
+            finally { Clear-WeaveEmulatorFault -Emulator $emulator }
+            $arrivals.Count | Should -Be 6
+            ($arrivals[1] - $arrivals[0]).TotalMilliseconds | Should -BeLessThan 300 -Because 'the two trials of one row come in one page'
+            ($arrivals[-1] - $arrivals[0]).TotalMilliseconds | Should -BeGreaterThan 1000 -Because 'the last page is answered at least 1.4 s after the first'
         }
 
         It '-IncludeTotalCount writes the trial total of the summary first' {
@@ -264,9 +359,14 @@ Describe 'Get-WeaveEvalResult' {
             @($first | Where-Object { $_ -like 'Score.*.*' }).Count | Should -BeGreaterThan 0
         }
 
-        It 'shows progress with a percentage and completes it' {
-            $progress.Count | Should -BeGreaterThan 1
-            @($progress | Where-Object PercentComplete -gt 0).Count | Should -BeGreaterThan 0
+        It 'shows progress with a percentage of the known trial total and completes it' {
+            $running = @($progress | Where-Object RecordType -ne 'Completed')
+            $running.Count | Should -BeGreaterThan 1
+            $running | ForEach-Object { $_.StatusDescription | Should -Match ' of 100 trials' }
+            $percents = @($running.PercentComplete)
+            $percents | Should -Be @($percents | Sort-Object) -Because 'progress only moves forward'
+            $percents[0] | Should -BeGreaterThan 0
+            $percents[-1] | Should -Be 100
             $progress[-1].RecordType | Should -Be 'Completed'
         }
 

@@ -4,18 +4,14 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     Import-WeaveModule
     $demo = Get-WeaveDemo
-    $emulator = Start-WeaveEmulator
-    Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory (Join-Path $TestDrive 'home')
+    $emulator = Start-WeaveTestEmulator -HomeDirectory (Join-Path $TestDrive 'home')
     $gpt4oRef = 'weave:///acme-ai/support-bot/object/GPT4oSupportModel:rgtMmTRF5OVm6r67vwDZBarYfDJ4QXRAvODjCWT4TxM'
     $evaluationRef = 'weave:///acme-ai/support-bot/object/support-qa-eval:Fv9sUqNCrQnQD1OSVb5mT4a84O246RJm0hfzEZ53pJs'
 
     function Get-RunRequest { @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object path -like '*/calls/stream_query') }
 }
 
-AfterAll {
-    Restore-WeaveTestEnvironment
-    if ($emulator) { Stop-WeaveEmulator -Emulator $emulator }
-}
+AfterAll { Stop-WeaveTestEmulator -Emulator $emulator }
 
 Describe 'Get-WeaveEvaluationRun' {
     BeforeEach {

@@ -4,17 +4,13 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     Import-WeaveModule
     $demo = Get-WeaveDemo
-    $emulator = Start-WeaveEmulator
-    Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory (Join-Path $TestDrive 'home')
+    $emulator = Start-WeaveTestEmulator -HomeDirectory (Join-Path $TestDrive 'home')
     $predictionsOfC = '019f5075-7a36-721d-a2e6-9330410bb56f', '019f5075-80da-7baa-b061-adbfe72c9d91'
 
     function Get-PredictionRequest { @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object path -like '*/predictions*') }
 }
 
-AfterAll {
-    Restore-WeaveTestEnvironment
-    if ($emulator) { Stop-WeaveEmulator -Emulator $emulator }
-}
+AfterAll { Stop-WeaveTestEmulator -Emulator $emulator }
 
 Describe 'Get-WeavePrediction' {
     BeforeEach {

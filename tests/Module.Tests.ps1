@@ -101,14 +101,10 @@ Describe 'WeaveEval help' {
 # These tests run the help examples' code as written, against the emulator (demo project).
 Describe 'WeaveEval help examples run against the emulator' -Tag 'Examples' {
     BeforeAll {
-        $emulator = Start-WeaveEmulator
-        Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory (Join-Path $TestDrive 'home')
+        $emulator = Start-WeaveTestEmulator -HomeDirectory (Join-Path $TestDrive 'home')
     }
 
-    AfterAll {
-        Restore-WeaveTestEnvironment
-        if ($emulator) { Stop-WeaveEmulator -Emulator $emulator }
-    }
+    AfterAll { Stop-WeaveTestEmulator -Emulator $emulator }
 
     BeforeEach {
         Reset-WeaveTestEnvironment -Emulator $emulator

@@ -157,6 +157,24 @@ function Reset-WeaveTestEnvironment {
     if (Get-Command Disconnect-Weave -ErrorAction SilentlyContinue) { Disconnect-Weave }
 }
 
+function Start-WeaveTestEmulator {
+    <#
+    The usual start of a test file: an emulator (Start-WeaveEmulator's parameters) and the clean
+    environment of Initialize-WeaveTestEnvironment pointing at it. Returns the emulator.
+    #>
+    param([Parameter(Mandatory)] [string] $HomeDirectory, [string] $Seed = 'demo', [string[]] $ArgumentList = @())
+    $emulator = Start-WeaveEmulator -Seed $Seed -ArgumentList $ArgumentList
+    Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory $HomeDirectory
+    $emulator
+}
+
+function Stop-WeaveTestEmulator {
+    <# The end of a test file started with Start-WeaveTestEmulator: the saved environment back, the emulator stopped. #>
+    param($Emulator)
+    Restore-WeaveTestEnvironment
+    if ($null -ne $Emulator) { Stop-WeaveEmulator -Emulator $Emulator }
+}
+
 function Restore-WeaveTestEnvironment {
     foreach ($name in @($script:SavedEnvironment.Keys)) { [Environment]::SetEnvironmentVariable($name, $script:SavedEnvironment[$name]) }
     $script:SavedEnvironment = @{}
@@ -183,6 +201,77 @@ function Invoke-InCulture {
     }
 }
 
+function New-WeavePowerShell {
+    <#
+    A [powershell] in a runspace of its own that has imported the module under test, for tests that
+    need Stop() or the raw Streams (progress included). Dispose it (and its Runspace) when done.
+    #>
+    $runspace = [runspacefactory]::CreateRunspace()
+    $runspace.Open()
+    $shell = [powershell]::Create($runspace)
+    $null = $shell.AddCommand('Import-Module').AddParameter('Name', (Get-WeaveModulePath)).AddParameter('ErrorAction', 'Stop').Invoke()
+    $shell.Commands.Clear()
+    $shell
+}
+
+function Remove-WeavePowerShell {
+    param([Parameter(Mandatory)] [powershell] $Shell)
+    $runspace = $Shell.Runspace
+    $Shell.Dispose()
+    $runspace.Dispose()
+}
+
+function Wait-WeaveCondition {
+    <# Polls $Condition every 20 ms until it is true; throws after $TimeoutSec. #>
+    param([Parameter(Mandatory)] [scriptblock] $Condition, [double] $TimeoutSec = 20, [string] $Because = 'the condition')
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out after $TimeoutSec s waiting for $Because." }
+        Start-Sleep -Milliseconds 20
+    }
+}
+
+function ConvertTo-WeaveSearchText {
+    <#
+    Everything a record could show a reader, as text: its formatted form, every property, and for
+    errors the exception chain (messages, properties, stack), ErrorDetails and the target object.
+    Used to assert that a secret appears nowhere.
+    #>
+    param([Parameter(ValueFromPipeline)] $InputObject)
+    process {
+        if ($null -eq $InputObject) { return }
+        $text = [System.Collections.Generic.List[string]]::new()
+        $text.Add([string] $InputObject)
+        try {
+            $text.Add(($InputObject | Out-String -Width 4096))
+            $text.Add(($InputObject | Format-List -Property * -Force | Out-String -Width 4096))
+        }
+        catch [System.InvalidOperationException] {
+            # Formatting records (the output of Format-*) cannot be formatted again; their text is above.
+            $null = $_
+        }
+        $record = if ($InputObject -is [System.Management.Automation.ErrorRecord]) { $InputObject }
+                  elseif ($InputObject -is [System.Management.Automation.IContainsErrorRecord]) { $InputObject.ErrorRecord }
+        if ($record) {
+            if ($record.ErrorDetails) {
+                $text.Add([string] $record.ErrorDetails.Message)
+                $text.Add([string] $record.ErrorDetails.RecommendedAction)
+            }
+            $text.Add([string] $record.TargetObject)
+            $text.Add([string] $record.CategoryInfo)
+            $exception = $record.Exception
+            while ($exception) {
+                $text.Add($exception.ToString())
+                $text.Add(($exception | Format-List -Property * -Force | Out-String -Width 4096))
+                $exception = $exception.InnerException
+            }
+        }
+        $text -join "`n"
+    }
+}
+
+Export-ModuleMember -Function New-WeavePowerShell, Remove-WeavePowerShell, Wait-WeaveCondition, ConvertTo-WeaveSearchText
 Export-ModuleMember -Function Get-WeaveDemo, Get-WeaveModulePath, Import-WeaveModule, Start-WeaveEmulator, Stop-WeaveEmulator,
     Invoke-WeaveEmulatorAdmin, Add-WeaveEmulatorFault, Clear-WeaveEmulatorFault, Get-WeaveEmulatorRequest, Clear-WeaveEmulatorRequest,
-    Initialize-WeaveTestEnvironment, Reset-WeaveTestEnvironment, Restore-WeaveTestEnvironment, Invoke-InCulture, Get-PwshCommand
+    Initialize-WeaveTestEnvironment, Reset-WeaveTestEnvironment, Restore-WeaveTestEnvironment, Invoke-InCulture, Get-PwshCommand,
+    Start-WeaveTestEmulator, Stop-WeaveTestEmulator

@@ -90,21 +90,15 @@ namespace WeaveEval.Client
             int throttle,
             [EnumeratorCancellation] CancellationToken ct)
         {
-            var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var slots = new SemaphoreSlim(throttle);
-            var window = new Queue<Task<ItemResult<TIn, TOut>>>();
+            var window = new OrderedFetchQueue<TIn, TOut>(fetch, throttle, ct);
             var pending = inputs.GetEnumerator();
             try
             {
                 while (true)
                 {
-                    while (window.Count < 2 * throttle && pending.MoveNext())
-                    {
-                        var input = pending.Current;
-                        window.Enqueue(Task.Run(() => FetchOneAsync(input, fetch, slots, stop.Token)));
-                    }
+                    while (window.Count < 2 * throttle && pending.MoveNext()) window.Add(pending.Current);
                     if (window.Count == 0) yield break;
-                    var outcome = await window.Dequeue().ConfigureAwait(false);
+                    var outcome = await window.TakeAsync().ConfigureAwait(false);
                     ct.ThrowIfCancellationRequested();
                     yield return outcome;
                 }
@@ -113,42 +107,12 @@ namespace WeaveEval.Client
             {
                 try
                 {
-                    stop.Cancel();
+                    await window.DisposeAsync().ConfigureAwait(false);
                 }
                 finally
                 {
-                    // FetchOneAsync never faults; this only waits for the cancelled requests to stop.
-                    await Task.WhenAll(window).ConfigureAwait(false);
                     pending.Dispose();
-                    slots.Dispose();
-                    stop.Dispose();
                 }
-            }
-        }
-
-        private static async Task<ItemResult<TIn, TOut>> FetchOneAsync<TIn, TOut>(
-            TIn input,
-            Func<TIn, CancellationToken, Task<TOut>> fetch,
-            SemaphoreSlim slots,
-            CancellationToken ct)
-        {
-            try
-            {
-                await slots.WaitAsync(ct).ConfigureAwait(false);
-                try
-                {
-                    // A slot freed by a cancelled request can reach a waiter before its own cancellation does.
-                    ct.ThrowIfCancellationRequested();
-                    return new ItemResult<TIn, TOut>(input, await fetch(input, ct).ConfigureAwait(false), null);
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            }
-            catch (Exception e)
-            {
-                return new ItemResult<TIn, TOut>(input, default, e);
             }
         }
 
@@ -203,6 +167,91 @@ namespace WeaveEval.Client
                 {
                     pending.Dispose();
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The ordered fan-out for inputs that arrive one at a time (a cmdlet's pipeline input), as
+    /// <see cref="FanOut.OrderedConcurrentAsync"/> uses it for a sequence: <see cref="Add"/> starts the
+    /// fetch of an input, at most <c>throttle</c> run at once, and <see cref="TakeAsync"/> hands out the
+    /// outcomes in the order the inputs were added. The caller bounds memory by taking outcomes before
+    /// <see cref="Count"/> grows too large. Disposing cancels the fetches still running and waits for them.
+    /// </summary>
+    public sealed class OrderedFetchQueue<TIn, TOut> : IAsyncDisposable
+    {
+        private readonly Func<TIn, CancellationToken, Task<TOut>> fetch;
+        private readonly SemaphoreSlim slots;
+        private readonly CancellationTokenSource stop;
+        private readonly Queue<Task<ItemResult<TIn, TOut>>> window = new Queue<Task<ItemResult<TIn, TOut>>>();
+        private bool disposed;
+
+        public OrderedFetchQueue(Func<TIn, CancellationToken, Task<TOut>> fetch, int throttle, CancellationToken ct)
+        {
+            this.fetch = fetch ?? throw new ArgumentNullException(nameof(fetch));
+            if (throttle < 1) throw new ArgumentOutOfRangeException(nameof(throttle), throttle, "throttle must be at least 1.");
+            slots = new SemaphoreSlim(throttle);
+            stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        }
+
+        /// <summary>Inputs added and not yet taken.</summary>
+        public int Count => window.Count;
+
+        /// <summary>The oldest input's fetch has ended: <see cref="TakeAsync"/> will not wait.</summary>
+        public bool IsNextComplete => window.Count > 0 && window.Peek().IsCompleted;
+
+        /// <summary>Starts fetching <paramref name="input"/> (as soon as a slot is free).</summary>
+        public void Add(TIn input)
+        {
+            if (disposed) throw new ObjectDisposedException(nameof(OrderedFetchQueue<TIn, TOut>));
+            var token = stop.Token;
+            window.Enqueue(Task.Run(() => FetchOneAsync(input, token)));
+        }
+
+        /// <summary>The outcome of the oldest input not yet taken, once its fetch has ended; never faults.</summary>
+        public Task<ItemResult<TIn, TOut>> TakeAsync()
+        {
+            if (window.Count == 0) throw new InvalidOperationException("No input is waiting to be taken.");
+            return window.Dequeue();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (disposed) return;
+            disposed = true;
+            try
+            {
+                stop.Cancel();
+            }
+            finally
+            {
+                // FetchOneAsync never faults; this only waits for the cancelled fetches to stop.
+                await Task.WhenAll(window).ConfigureAwait(false);
+                window.Clear();
+                slots.Dispose();
+                stop.Dispose();
+            }
+        }
+
+        private async Task<ItemResult<TIn, TOut>> FetchOneAsync(TIn input, CancellationToken ct)
+        {
+            try
+            {
+                await slots.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    // A slot freed by a cancelled fetch can reach a waiter before its own cancellation does.
+                    ct.ThrowIfCancellationRequested();
+                    return new ItemResult<TIn, TOut>(input, await fetch(input, ct).ConfigureAwait(false), null);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }
+            catch (Exception e)
+            {
+                return new ItemResult<TIn, TOut>(input, default, e);
             }
         }
     }

@@ -69,7 +69,7 @@ namespace WeaveEval.Client
                 0,
                 null,
                 ct);
-            return MapAsync(calls, call => Mapping.ToEvaluationRun(call, Entity, Project), ct);
+            return StopsWithCountAsync(MapAsync(calls, call => Mapping.ToEvaluationRun(call, Entity, Project), ct), "evaluation runs", ct);
         }
 
         /// <summary>Reads runs by id, one calls query per ≤100 ids; ids the server does not know are absent from the answer.</summary>
@@ -102,11 +102,8 @@ namespace WeaveEval.Client
         {
             if (predictionId == null) throw new ArgumentNullException(nameof(predictionId));
             var request = new WeaveRequest(HttpMethod.Get, projectPath + "predictions/" + UrlPath.Segment(predictionId, "prediction id"), null, jsonLines: false);
-            using (var response = await transport.SendAsync(request, ct).ConfigureAwait(false))
-            {
-                var body = await ReadSmallBodyAsync(response, ct).ConfigureAwait(false);
-                return ParseDocument(body, response.Display, (ref Utf8JsonReader reader) => WireFormat.ParsePrediction(ref reader, Entity, Project));
-            }
+            var (body, display) = await ReadSmallBodyAsync(request, ct).ConfigureAwait(false);
+            return ParseDocument(body, display, (ref Utf8JsonReader reader) => WireFormat.ParsePrediction(ref reader, Entity, Project));
         }
 
         /// <summary>The v2 predictions of a run (or of the project when <paramref name="evaluationRunId"/> is null), paged.</summary>
@@ -114,7 +111,7 @@ namespace WeaveEval.Client
         {
             if (page == null) throw new ArgumentNullException(nameof(page));
             var filter = string.IsNullOrEmpty(evaluationRunId) ? string.Empty : "evaluation_run_id=" + UrlPath.QueryValue(evaluationRunId!) + "&";
-            return PagedJsonLinesAsync(
+            var predictions = PagedJsonLinesAsync(
                 (offset, limit) => new WeaveRequest(HttpMethod.Get, projectPath + "predictions?" + filter + "limit=" + limit + "&offset=" + offset, null, jsonLines: true),
                 (ref Utf8JsonReader reader) => WireFormat.ParsePrediction(ref reader, Entity, Project),
                 null,
@@ -122,6 +119,7 @@ namespace WeaveEval.Client
                 Math.Max(0, page.Offset),
                 page.MaxItems,
                 ct);
+            return StopsWithCountAsync(predictions, "predictions", ct);
         }
 
         /// <summary>Aggregated scorer statistics of the runs (eval_results/query with include_rows=false, include_summary=true).</summary>
@@ -136,30 +134,34 @@ namespace WeaveEval.Client
                 writer.WriteBoolean("require_intersection", requireIntersection);
             });
             var request = new WeaveRequest(HttpMethod.Post, projectPath + "eval_results/query", body, jsonLines: false);
-            using (var response = await transport.SendAsync(request, ct).ConfigureAwait(false))
-            {
-                var bytes = await ReadSmallBodyAsync(response, ct).ConfigureAwait(false);
-                var document = ParseDocument(bytes, response.Display, (ref Utf8JsonReader reader) => JsonText.ReadValue(ref reader)) as JsonMap
-                    ?? throw new WeaveProtocolException($"The response of {response.Display} is not a JSON object.");
-                LogWarnings(document["warnings"] as JsonList, new HashSet<string>(StringComparer.Ordinal));
-                return Mapping.ToSummary(document["summary"] as JsonMap, Entity, Project);
-            }
+            var (bytes, display) = await ReadSmallBodyAsync(request, ct).ConfigureAwait(false);
+            var document = ParseDocument(bytes, display, (ref Utf8JsonReader reader) => JsonText.ReadValue(ref reader)) as JsonMap
+                ?? throw new WeaveProtocolException($"The response of {display} is not a JSON object.");
+            LogWarnings(document["warnings"] as JsonList, new HashSet<string>(StringComparer.Ordinal));
+            return Mapping.ToSummary(document["summary"] as JsonMap, Entity, Project);
         }
 
         /// <summary>
         /// One result per row × evaluation × trial, page by page, each handed out as soon as its row has been
-        /// parsed. A page that breaks off is re-requested from the first row not yet handed out. The next
-        /// page is requested and parsed while the caller works through the current one (one page ahead at
-        /// most); <paramref name="progress"/> is called on the caller's thread once it has had a page's results.
+        /// parsed. A page that breaks off is re-requested from the first row not yet handed out. Unless
+        /// <see cref="EvalResultsQuery.ReadAhead"/> is off, the next page is requested and parsed while the
+        /// caller works through the current one (one page ahead at most); <paramref name="progress"/> is
+        /// called on the caller's thread once it has had a page's results.
+        /// A failure after results were handed out is a <see cref="WeaveStreamInterruptedException"/>.
         /// </summary>
-        public async IAsyncEnumerable<EvalResult> QueryEvalResultsAsync(EvalResultsQuery query, Action<long, long>? progress, [EnumeratorCancellation] CancellationToken ct)
+        public IAsyncEnumerable<EvalResult> QueryEvalResultsAsync(EvalResultsQuery query, Action<long, long>? progress, CancellationToken ct) =>
+            StopsWithCountAsync(ReadEvalResultsAsync(query, progress, ct), "evaluation results", ct);
+
+        private async IAsyncEnumerable<EvalResult> ReadEvalResultsAsync(EvalResultsQuery query, Action<long, long>? progress, [EnumeratorCancellation] CancellationToken ct)
         {
             if (query == null) throw new ArgumentNullException(nameof(query));
             var ids = CheckRunIds(query.RunIds);
             var pageSize = Math.Max(1, query.PageSize);
             // Capacity: a page's rows and its end mark, so the next request starts once the caller has taken
             // the first row of the current page.
-            var pieces = ReadAhead.ReadAheadAsync(EvalResultPiecesAsync(ids, query, pageSize, CancellationToken.None), pageSize + 1, ct);
+            var pieces = query.ReadAhead
+                ? ReadAhead.ReadAheadAsync(EvalResultPiecesAsync(ids, query, pageSize, CancellationToken.None), pageSize + 1, ct)
+                : EvalResultPiecesAsync(ids, query, pageSize, ct);
             await foreach (var piece in pieces.WithCancellation(ct).ConfigureAwait(false))
             {
                 if (piece.Row != null)
@@ -375,6 +377,39 @@ namespace WeaveEval.Client
             await transport.BackOffAsync(wait, ct).ConfigureAwait(false);
         }
 
+        /// <summary>
+        /// Passes the items through; a failure after some were handed out becomes a
+        /// <see cref="WeaveStreamInterruptedException"/> that says how many (the original error is its
+        /// inner exception), so that a caller who has written part of a list cannot take it for the whole.
+        /// </summary>
+        private static async IAsyncEnumerable<T> StopsWithCountAsync<T>(IAsyncEnumerable<T> source, string what, [EnumeratorCancellation] CancellationToken ct)
+        {
+            long delivered = 0;
+            var items = source.GetAsyncEnumerator(ct);
+            try
+            {
+                while (true)
+                {
+                    bool more;
+                    try
+                    {
+                        more = await items.MoveNextAsync().ConfigureAwait(false);
+                    }
+                    catch (WeaveException e) when (delivered > 0 && !(e is WeaveStreamInterruptedException))
+                    {
+                        throw new WeaveStreamInterruptedException($"Reading {what} stopped after {delivered} had been received: {e.Message}", delivered, e);
+                    }
+                    if (!more) yield break;
+                    delivered++;
+                    yield return items.Current;
+                }
+            }
+            finally
+            {
+                await items.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
         private static async IAsyncEnumerable<TOut> MapAsync<TIn, TOut>(IAsyncEnumerable<TIn> source, Func<TIn, TOut> map, [EnumeratorCancellation] CancellationToken ct)
         {
             await foreach (var item in source.WithCancellation(ct).ConfigureAwait(false)) yield return map(item);
@@ -390,15 +425,32 @@ namespace WeaveEval.Client
             }
         }
 
-        private static async Task<byte[]> ReadSmallBodyAsync(WeaveResponse response, CancellationToken ct)
+        /// <summary>
+        /// Sends a request whose answer is one small document and reads it whole. A body that breaks off
+        /// is a network error like any other: the request is sent again, up to MaximumRetryCount times.
+        /// </summary>
+        private async Task<(byte[] Body, string Display)> ReadSmallBodyAsync(WeaveRequest request, CancellationToken ct)
         {
-            try
+            for (var failures = 1; ; failures++)
             {
-                return await response.ReadAllBytesAsync(ct).ConfigureAwait(false);
-            }
-            catch (StreamDroppedException e)
-            {
-                throw new WeaveException($"The connection dropped while reading the response of {response.Display}.", "NetworkError", WeaveErrorKind.Connection, e);
+                using (var response = await transport.SendAsync(request, ct).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        return (await response.ReadAllBytesAsync(ct).ConfigureAwait(false), response.Display);
+                    }
+                    catch (StreamDroppedException e)
+                    {
+                        var maximum = transport.Options.MaximumRetryCount;
+                        if (failures > maximum)
+                        {
+                            throw new WeaveException($"The connection dropped while reading the response of {response.Display}.", "NetworkError", WeaveErrorKind.Connection, e);
+                        }
+                        var wait = transport.ComputeBackOff(failures);
+                        Log.Verbose($"Retry {failures}/{maximum} of {response.Display} in {WeaveTransport.Seconds(wait)} after the response broke off");
+                        await transport.BackOffAsync(wait, ct).ConfigureAwait(false);
+                    }
+                }
             }
         }
 

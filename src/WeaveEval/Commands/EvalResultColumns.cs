@@ -15,10 +15,20 @@ namespace WeaveEval.Commands
         public const string InputPrefix = "Input.";
         public const string ScorePrefix = "Score.";
 
+        /// <summary>Marks a score column the current result has no value for yet.</summary>
+        private static readonly object Unset = new object();
+
         private readonly List<string> scoreColumns = new List<string>();
         private readonly List<string> inputColumns = new List<string>();
+
+        /// <summary>The input key of each input column (same order), so no column name is cut per object.</summary>
+        private readonly List<string> inputKeys = new List<string>();
+        private readonly HashSet<string> inputKeySet = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly HashSet<string> allColumns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly HashSet<string> reportedExtras = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>Position of each score column; built once the set is fixed.</summary>
+        private Dictionary<string, int>? scoreIndex;
         private bool fixedColumns;
 
         /// <summary>Scorer dimensions of the summary (<c>scorer</c> or <c>scorer.path</c>), first-seen order.</summary>
@@ -36,7 +46,12 @@ namespace WeaveEval.Commands
             if (fixedColumns) return;
             if (first.Inputs != null)
             {
-                foreach (var key in first.Inputs.Keys) AddColumn(inputColumns, InputPrefix + key);
+                foreach (var key in first.Inputs.Keys)
+                {
+                    if (!AddColumn(inputColumns, InputPrefix + key)) continue;
+                    inputKeys.Add(key);
+                    inputKeySet.Add(key);
+                }
             }
             foreach (var leaf in ScoreLeaves(first.Scores)) AddColumn(scoreColumns, leaf.Key);
             fixedColumns = true;
@@ -49,39 +64,68 @@ namespace WeaveEval.Commands
         public PSObject Flatten(EvalResult result, out List<string>? newKeys)
         {
             newKeys = null;
-            var scores = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-            foreach (var leaf in ScoreLeaves(result.Scores))
+            var index = scoreIndex ??= IndexScoreColumns();
+            var scores = new object?[scoreColumns.Count];
+            for (var i = 0; i < scores.Length; i++) scores[i] = Unset;
+            if (result.Scores != null)
             {
-                if (!scores.ContainsKey(leaf.Key)) scores.Add(leaf.Key, leaf.Value);
-                if (!allColumns.Contains(leaf.Key) && reportedExtras.Add(leaf.Key)) (newKeys ??= new List<string>()).Add(leaf.Key);
+                foreach (var pair in result.Scores) CollectLeaves(ScorePrefix + pair.Key, pair.Value, index, scores, ref newKeys);
             }
             if (result.Inputs != null)
             {
                 foreach (var key in result.Inputs.Keys)
                 {
-                    var column = InputPrefix + key;
-                    if (!allColumns.Contains(column) && reportedExtras.Add(column)) (newKeys ??= new List<string>()).Add(column);
+                    if (!inputKeySet.Contains(key) && reportedExtras.Add(InputPrefix + key)) (newKeys ??= new List<string>()).Add(InputPrefix + key);
                 }
             }
 
             var wrapped = PSObject.AsPSObject(result);
-            foreach (var column in inputColumns)
+            var properties = wrapped.Properties;
+            for (var i = 0; i < inputColumns.Count; i++)
             {
-                var value = result.Inputs == null ? null : result.Inputs[column.Substring(InputPrefix.Length)];
-                wrapped.Properties.Add(new PSNoteProperty(column, CellValue(value)));
+                var value = result.Inputs == null ? null : result.Inputs[inputKeys[i]];
+                properties.Add(new PSNoteProperty(inputColumns[i], CellValue(value)), true);
             }
-            foreach (var column in scoreColumns)
+            for (var i = 0; i < scores.Length; i++)
             {
-                scores.TryGetValue(column, out var value);
-                wrapped.Properties.Add(new PSNoteProperty(column, value));
+                var value = scores[i];
+                properties.Add(new PSNoteProperty(scoreColumns[i], ReferenceEquals(value, Unset) ? null : value), true);
             }
             return wrapped;
         }
 
-        private void AddColumn(List<string> columns, string column)
+        private Dictionary<string, int> IndexScoreColumns()
+        {
+            var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < scoreColumns.Count; i++) index[scoreColumns[i]] = i;
+            return index;
+        }
+
+        /// <summary>Puts each score leaf in its column (the first of keys differing only by case wins), or reports it as new.</summary>
+        private void CollectLeaves(string path, object? value, Dictionary<string, int> index, object?[] scores, ref List<string>? newKeys)
+        {
+            if (value is JsonMap map && map.Count > 0)
+            {
+                foreach (var pair in map) CollectLeaves(path + "." + pair.Key, pair.Value, index, scores, ref newKeys);
+                return;
+            }
+            if (index.TryGetValue(path, out var column))
+            {
+                if (ReferenceEquals(scores[column], Unset)) scores[column] = CellValue(value);
+            }
+            else if (reportedExtras.Add(path))
+            {
+                (newKeys ??= new List<string>()).Add(path);
+            }
+        }
+
+        private bool AddColumn(List<string> columns, string column)
         {
             // PowerShell property names are case-insensitive: keys differing only by case share a column.
-            if (allColumns.Add(column)) columns.Add(column);
+            if (!allColumns.Add(column)) return false;
+            columns.Add(column);
+            scoreIndex = null;
+            return true;
         }
 
         /// <summary>

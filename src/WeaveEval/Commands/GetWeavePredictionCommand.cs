@@ -19,8 +19,7 @@ namespace WeaveEval.Commands
         /// <summary>How many reads may wait for their turn to be written, per allowed concurrent read.</summary>
         private const int PendingPerThrottleSlot = 4;
 
-        private readonly Queue<PendingPrediction> pending = new Queue<PendingPrediction>();
-        private SemaphoreSlim? throttle;
+        private OrderedFetchQueue<PendingPrediction, Prediction?>? reads;
         private PageCounter? pager;
 
         /// <summary>
@@ -59,7 +58,7 @@ namespace WeaveEval.Commands
         protected override void BeginProcessing()
         {
             pager = new PageCounter(PagingParameters);
-            throttle = new SemaphoreSlim(ThrottleLimit, ThrottleLimit);
+            if (ParameterSetName == ByIdSet) reads = new OrderedFetchQueue<PendingPrediction, Prediction?>(ReadAsync, ThrottleLimit, CancellationToken);
         }
 
         protected override void ProcessRecord()
@@ -74,30 +73,28 @@ namespace WeaveEval.Commands
             var client = CreateClient(connection);
             foreach (var id in PredictionId ?? new string?[] { null })
             {
-                pending.Enqueue(string.IsNullOrEmpty(id)
+                reads!.Add(string.IsNullOrEmpty(id)
                     ? new PendingPrediction(string.Empty, connection, null)
-                    : new PendingPrediction(id!, connection, ReadThrottledAsync(client, id!)));
+                    : new PendingPrediction(id!, connection, client));
             }
             WriteFinished(ThrottleLimit * PendingPerThrottleSlot);
         }
 
         protected override void EndProcessing()
         {
-            WriteFinished(0);
+            if (reads != null)
+            {
+                WriteFinished(0);
+                Await(reads.DisposeAsync().AsTask());
+            }
             if (PagingParameters.IncludeTotalCount) WriteObject(PagingParameters.NewTotalCount(pager!.Seen, ParameterSetName == ByIdSet ? 1.0 : 0.0));
         }
 
-        private async Task<Prediction> ReadThrottledAsync(WeaveClient client, string id)
+        /// <summary>Reads one prediction; an input without an id has nothing to read (null).</summary>
+        private static async Task<Prediction?> ReadAsync(PendingPrediction input, CancellationToken ct)
         {
-            await throttle!.WaitAsync(CancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await client.ReadPredictionAsync(id, CancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                throttle.Release();
-            }
+            if (input.Client == null) return null;
+            return await input.Client.ReadPredictionAsync(input.Id, ct).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -107,30 +104,26 @@ namespace WeaveEval.Commands
         private void WriteFinished(int maxPending)
         {
             FlushPending();
-            while (pending.Count > 0)
+            while (reads!.Count > 0)
             {
-                var next = pending.Peek();
-                if (next.Read != null && !next.Read.IsCompleted && pending.Count <= maxPending) return;
-                pending.Dequeue();
-                if (next.Read == null)
+                if (!reads.IsNextComplete && reads.Count <= maxPending) return;
+                var outcome = Await(reads.TakeAsync());
+                var next = outcome.Input;
+                if (next.Client == null)
                 {
                     WriteMissingId();
                     continue;
                 }
-                Prediction prediction;
-                try
+                if (!outcome.Succeeded)
                 {
-                    prediction = Await(next.Read);
-                }
-                catch (Exception ex)
-                {
-                    ReportFailure(ex, next.Id);
+                    ReportFailure(outcome.Exception!, next.Id);
                     continue;
                 }
-                if (pager!.Take()) WriteObject(WithProject(prediction, next.Connection));
+                if (pager!.Take()) WriteObject(WithProject(outcome.Value!, next.Connection));
                 if (pager.Done)
                 {
-                    pending.Clear();
+                    // Nothing more is written (ProcessRecord takes no more input): stop the reads still running.
+                    Await(reads.DisposeAsync().AsTask());
                     return;
                 }
             }
@@ -181,11 +174,11 @@ namespace WeaveEval.Commands
 
         private sealed class PendingPrediction
         {
-            public PendingPrediction(string id, ResolvedConnection connection, Task<Prediction>? read)
+            public PendingPrediction(string id, ResolvedConnection connection, WeaveClient? client)
             {
                 Id = id;
                 Connection = connection;
-                Read = read;
+                Client = client;
             }
 
             public string Id { get; }
@@ -193,7 +186,7 @@ namespace WeaveEval.Commands
             public ResolvedConnection Connection { get; }
 
             /// <summary>Null for an input without an id.</summary>
-            public Task<Prediction>? Read { get; }
+            public WeaveClient? Client { get; }
         }
     }
 }
