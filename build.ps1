@@ -116,7 +116,8 @@ function Invoke-XunitSuites {
         $trx = Join-Path $results "$suite.trx"
         if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx }
         & dotnet test (Join-Path $RepoRoot "tests/$suite/$suite.csproj") -c $Configuration -nologo `
-            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
+            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' `
+            --blame-hang-timeout 5m | Out-Host
         $exit = $LASTEXITCODE
         if (-not (Test-Path -LiteralPath $trx)) {
             Write-Host "    $suite produced no results (exit $exit)" -ForegroundColor Red
