@@ -250,4 +250,9 @@ Describe 'ConvertTo-Json of the output objects' {
         if ($usage -is [string]) { $usage = $usage | ConvertFrom-Json }
         $usage.total_tokens | Should -Be 2435
     }
+
+    It 'writes the run source as a word, not a number' {
+        $runs = Get-WeaveEvaluationRun | ConvertTo-Json -WarningAction SilentlyContinue | ConvertFrom-Json
+        $runs.Source | Should -Be @('Api', 'Api', 'Sdk', 'Sdk')
+    }
 }

@@ -365,6 +365,7 @@ Describe 'Connect-Weave transport defaults' {
     It 'stores -MaximumRetryCount and -RetryIntervalSec for later commands' {
         Connect-Weave -MaximumRetryCount 3 -RetryIntervalSec 0.05 -SkipValidation
         (Get-WeaveConnection).MaximumRetryCount | Should -Be 3
+        (Get-WeaveConnection).RetryIntervalSec | Should -Be 0.05
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 3 -Action @{ status = 503 }
         $run = Invoke-Captured { Get-WeaveEvaluationRun -Verbose }
         $run.Output.Count | Should -Be $baseline.Runs.Count

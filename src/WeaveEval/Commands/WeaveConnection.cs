@@ -15,6 +15,7 @@ namespace WeaveEval.Commands
             KeySourceDescription = stored.KeySourceDescription;
             TimeoutSec = stored.Session.Transport.Timeout.TotalSeconds;
             MaximumRetryCount = stored.Session.Transport.MaximumRetryCount;
+            RetryIntervalSec = stored.Session.Transport.RetryInterval.TotalSeconds;
             Proxy = stored.Session.Transport.Proxy;
         }
 
@@ -31,6 +32,8 @@ namespace WeaveEval.Commands
         public double TimeoutSec { get; }
 
         public int MaximumRetryCount { get; }
+
+        public double RetryIntervalSec { get; }
 
         public Uri? Proxy { get; }
 

@@ -34,7 +34,8 @@ namespace WeaveEval.Model
         /// <summary>For rescoring runs, the run that was rescored.</summary>
         public string? SourceEvaluationRunId { get; set; }
 
-        public RunSource Source { get; set; }
+        /// <summary><c>Api</c> or <c>Sdk</c> (see <see cref="RunSource"/>).</summary>
+        public string Source { get; set; } = RunSource.Sdk;
 
         /// <summary>The calls API status: <c>success</c>, <c>error</c>, <c>running</c> or <c>descendant_error</c>.</summary>
         public string? WeaveStatus { get; set; }
