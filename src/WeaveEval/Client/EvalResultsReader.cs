@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.Text.Json;
 using System.Threading;
@@ -39,10 +38,7 @@ namespace WeaveEval.Client
         private readonly bool includeInputs;
         private readonly string entity;
         private readonly string project;
-        private byte[] buffer;
-        private int start;
-        private int end;
-        private bool endOfBody;
+        private readonly PooledReadBuffer buffer;
         private JsonReaderState state = new JsonReaderState(Options);
         private Phase phase = Phase.BeforeDocument;
         private string? pendingProperty;
@@ -53,7 +49,7 @@ namespace WeaveEval.Client
             this.includeInputs = includeInputs;
             this.entity = entity;
             this.project = project;
-            buffer = ArrayPool<byte>.Shared.Rent(initialBufferSize);
+            buffer = new PooledReadBuffer(initialBufferSize);
         }
 
         public long? TotalRows { get; private set; }
@@ -68,39 +64,19 @@ namespace WeaveEval.Client
                 var outcome = Step(out var row);
                 if (outcome == Outcome.Row) return row;
                 if (outcome == Outcome.Done) return null;
-                if (endOfBody)
+                if (buffer.EndOfBody)
                 {
                     throw new StreamDroppedException($"The response of {source.Display} ended before its JSON document was complete.");
                 }
                 // A large element is re-probed from its start after each refill; waiting until the pending
                 // bytes have doubled keeps that linear in the element's size.
-                var pending = end - start;
+                var pending = buffer.End - buffer.Start;
                 do
                 {
-                    await FillAsync(cancellationToken).ConfigureAwait(false);
+                    await buffer.FillAsync(source, cancellationToken).ConfigureAwait(false);
                 }
-                while (!endOfBody && pending >= LargeElementBytes && end - start < 2 * pending);
+                while (!buffer.EndOfBody && pending >= LargeElementBytes && buffer.End - buffer.Start < 2 * pending);
             }
-        }
-
-        private async Task FillAsync(CancellationToken cancellationToken)
-        {
-            if (start > 0)
-            {
-                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                end -= start;
-                start = 0;
-            }
-            if (end == buffer.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                Buffer.BlockCopy(buffer, 0, larger, 0, end);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = larger;
-            }
-            var read = await source.ReadAsync(buffer, end, buffer.Length - end, cancellationToken).ConfigureAwait(false);
-            if (read == 0) endOfBody = true;
-            else end += read;
         }
 
         /// <summary>
@@ -111,7 +87,7 @@ namespace WeaveEval.Client
         private Outcome Step(out EvalRow? row)
         {
             row = null;
-            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer, start, end - start), isFinalBlock: false, state);
+            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer.Bytes, buffer.Start, buffer.End - buffer.Start), isFinalBlock: false, state);
             long committed = 0;
             try
             {
@@ -190,7 +166,7 @@ namespace WeaveEval.Client
             }
             finally
             {
-                start += (int)committed;
+                buffer.Start += (int)committed;
             }
         }
 
@@ -203,7 +179,7 @@ namespace WeaveEval.Client
         /// <summary>A complete element, parsed on its own with a reader that knows it has all the bytes.</summary>
         private EvalRow ParseRow(int offset, int end)
         {
-            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer, start + offset, end - offset), Options);
+            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer.Bytes, buffer.Start + offset, end - offset), Options);
             reader.Read();
             return WireFormat.ParseEvalRow(ref reader, includeInputs, entity, project);
         }
@@ -211,7 +187,7 @@ namespace WeaveEval.Client
         private void ReadTopLevelValue(string property, int offset, int end)
         {
             if (property != "total_rows" && property != "warnings") return;
-            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer, start + offset, end - offset), Options);
+            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer.Bytes, buffer.Start + offset, end - offset), Options);
             reader.Read();
             var value = JsonText.ReadValue(ref reader);
             if (property == "total_rows")
@@ -226,10 +202,7 @@ namespace WeaveEval.Client
 
         public void Dispose()
         {
-            var rented = buffer;
-            buffer = Array.Empty<byte>();
-            start = end = 0;
-            if (rented.Length > 0) ArrayPool<byte>.Shared.Return(rented);
+            buffer.Dispose();
         }
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -25,18 +24,15 @@ namespace WeaveEval.Client
 
         private readonly IBodySource source;
         private readonly Utf8Parser<T> parser;
-        private byte[] buffer;
-        private int start;
-        private int end;
+        private readonly PooledReadBuffer buffer;
         private int scanned;
-        private bool endOfBody;
         private long lineNumber;
 
         public JsonLinesReader(IBodySource source, Utf8Parser<T> parser, int initialBufferSize = InitialBufferSize)
         {
             this.source = source;
             this.parser = parser;
-            buffer = ArrayPool<byte>.Shared.Rent(initialBufferSize);
+            buffer = new PooledReadBuffer(initialBufferSize);
         }
 
         public T Current { get; private set; } = default!;
@@ -45,67 +41,49 @@ namespace WeaveEval.Client
         {
             while (true)
             {
-                var found = new ReadOnlySpan<byte>(buffer, scanned, end - scanned).IndexOf((byte)'\n');
+                var found = new ReadOnlySpan<byte>(buffer.Bytes, scanned, buffer.End - scanned).IndexOf((byte)'\n');
                 var newline = found < 0 ? -1 : scanned + found;
                 if (newline >= 0)
                 {
                     lineNumber++;
-                    var lineStart = start;
-                    start = scanned = newline + 1;
+                    var lineStart = buffer.Start;
+                    buffer.Start = scanned = newline + 1;
                     if (TryParseLine(lineStart, newline - lineStart, terminated: true)) return true;
                     continue;
                 }
-                if (endOfBody)
+                if (buffer.EndOfBody)
                 {
-                    if (start == end) return false;
+                    if (buffer.Start == buffer.End) return false;
                     lineNumber++;
-                    var lineStart = start;
-                    start = scanned = end;
-                    if (TryParseLine(lineStart, end - lineStart, terminated: false)) return true;
+                    var lineStart = buffer.Start;
+                    buffer.Start = scanned = buffer.End;
+                    if (TryParseLine(lineStart, buffer.End - lineStart, terminated: false)) return true;
                     return false;
                 }
-                scanned = end;
-                await FillAsync(cancellationToken).ConfigureAwait(false);
+                scanned = buffer.End;
+                // Filling moves the unread bytes to the front; the scanned index has to move with them.
+                var moved = await buffer.FillAsync(source, cancellationToken).ConfigureAwait(false);
+                scanned -= moved;
             }
-        }
-
-        private async Task FillAsync(CancellationToken cancellationToken)
-        {
-            if (start > 0)
-            {
-                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                end -= start;
-                scanned -= start;
-                start = 0;
-            }
-            if (end == buffer.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                Buffer.BlockCopy(buffer, 0, larger, 0, end);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = larger;
-            }
-            var read = await source.ReadAsync(buffer, end, buffer.Length - end, cancellationToken).ConfigureAwait(false);
-            if (read == 0) endOfBody = true;
-            else end += read;
         }
 
         /// <summary>Parses one line into <see cref="Current"/>; false for a blank line.</summary>
         private bool TryParseLine(int offset, int length, bool terminated)
         {
-            if (length > 0 && buffer[offset + length - 1] == (byte)'\r') length--;
+            var bytes = buffer.Bytes;
+            if (length > 0 && bytes[offset + length - 1] == (byte)'\r') length--;
             var first = offset;
-            while (first < offset + length && IsWhiteSpace(buffer[first])) first++;
+            while (first < offset + length && IsWhiteSpace(bytes[first])) first++;
             if (first == offset + length) return false;
 
             try
             {
-                Current = Parse(new ReadOnlySpan<byte>(buffer, offset, length));
+                Current = Parse(new ReadOnlySpan<byte>(bytes, offset, length));
                 return true;
             }
             catch (Exception e) when (e is JsonException || e is InvalidOperationException || e is FormatException || e is ArgumentException)
             {
-                if (!terminated && buffer[first] == (byte)'{')
+                if (!terminated && bytes[first] == (byte)'{')
                 {
                     throw new StreamDroppedException($"The response of {source.Display} ended in the middle of line {lineNumber}.", e);
                 }
@@ -126,10 +104,8 @@ namespace WeaveEval.Client
 
         public void Dispose()
         {
-            var rented = buffer;
-            buffer = Array.Empty<byte>();
-            start = end = scanned = 0;
-            if (rented.Length > 0) ArrayPool<byte>.Shared.Return(rented);
+            buffer.Dispose();
+            scanned = 0;
         }
     }
 }
