@@ -9,63 +9,54 @@ using WeaveEval.Emulator.Wire;
 
 namespace WeaveEval.Emulator.Routes
 {
-    /// <summary><c>GET /v2/{entity}/{project}/predictions[/{id}]</c> (API.md §5).</summary>
-    internal static class PredictionRoutes
+    /// <summary>
+    /// <c>GET /v2/{entity}/{project}/predictions[/{id}]</c> (API.md §5) and <c>…/scores[/{id}]</c> (§7):
+    /// the same two routes over v2-marked calls, differing only in the marker, the noun of the 404 and
+    /// the document written per call.
+    /// </summary>
+    internal sealed class V2CallRoutes
     {
-        public static async Task ListAsync(HttpContext context, EmulatorStore store, string entity, string project)
+        public static readonly V2CallRoutes Predictions = new("prediction", "Prediction", CallDocuments.WritePrediction);
+
+        public static readonly V2CallRoutes Scores = new("score", "Score", CallDocuments.WriteScore);
+
+        private readonly string marker;
+        private readonly string noun;
+        private readonly Action<Utf8JsonWriter, CallRecord, EmulatorStore> write;
+
+        private V2CallRoutes(string marker, string noun, Action<Utf8JsonWriter, CallRecord, EmulatorStore> write)
+        {
+            this.marker = marker;
+            this.noun = noun;
+            this.write = write;
+        }
+
+        public async Task ListAsync(HttpContext context, EmulatorStore store, string entity, string project)
         {
             var paging = await ListPaging.ReadAsync(context);
             if (paging is null) return;
-            var predictions = V2Calls.Marked(store, $"{entity}/{project}", "prediction", EvaluationRunFilter(context));
+            var calls = V2Calls.Marked(store, $"{entity}/{project}", marker, EvaluationRunFilter(context));
             var lines = JsonLinesWriter.Start(context);
-            foreach (var call in paging.Apply(predictions))
+            foreach (var call in paging.Apply(calls))
             {
-                await lines.WriteLineAsync(writer => CallDocuments.WritePrediction(writer, call, store));
+                await lines.WriteLineAsync(writer => write(writer, call, store));
             }
             await lines.CompleteAsync();
         }
 
-        public static async Task ReadAsync(HttpContext context, EmulatorStore store, string entity, string project, string id)
+        public async Task ReadAsync(HttpContext context, EmulatorStore store, string entity, string project, string id)
         {
             var call = store.GetCall($"{entity}/{project}", id);
             if (call is null)
             {
-                await Responses.ReasonAsync(context, 404, $"Prediction {id} not found");
+                await Responses.ReasonAsync(context, 404, $"{noun} {id} not found");
                 return;
             }
-            await Responses.WriteJsonAsync(context, 200, Documents.Build(writer => CallDocuments.WritePrediction(writer, call, store)));
+            await Responses.WriteJsonAsync(context, 200, Documents.Build(writer => write(writer, call, store)));
         }
 
-        internal static string? EvaluationRunFilter(HttpContext context) =>
+        private static string? EvaluationRunFilter(HttpContext context) =>
             context.Request.Query.TryGetValue("evaluation_run_id", out var values) ? values[^1] : null;
-    }
-
-    /// <summary><c>GET /v2/{entity}/{project}/scores[/{id}]</c> (API.md §7).</summary>
-    internal static class ScoreRoutes
-    {
-        public static async Task ListAsync(HttpContext context, EmulatorStore store, string entity, string project)
-        {
-            var paging = await ListPaging.ReadAsync(context);
-            if (paging is null) return;
-            var scores = V2Calls.Marked(store, $"{entity}/{project}", "score", PredictionRoutes.EvaluationRunFilter(context));
-            var lines = JsonLinesWriter.Start(context);
-            foreach (var call in paging.Apply(scores))
-            {
-                await lines.WriteLineAsync(writer => CallDocuments.WriteScore(writer, call, store));
-            }
-            await lines.CompleteAsync();
-        }
-
-        public static async Task ReadAsync(HttpContext context, EmulatorStore store, string entity, string project, string id)
-        {
-            var call = store.GetCall($"{entity}/{project}", id);
-            if (call is null)
-            {
-                await Responses.ReasonAsync(context, 404, $"Score {id} not found");
-                return;
-            }
-            await Responses.WriteJsonAsync(context, 200, Documents.Build(writer => CallDocuments.WriteScore(writer, call, store)));
-        }
     }
 
     /// <summary>Calls written by the v2 write API carry a string marker <c>attributes.weave.&lt;kind&gt; == "true"</c>.</summary>
