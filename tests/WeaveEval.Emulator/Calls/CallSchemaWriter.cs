@@ -82,14 +82,33 @@ namespace WeaveEval.Emulator.Calls
 
         private byte[]? Expanded(string column, byte[]? json) => expander is null || json is null ? json : expander.Expand(column, json);
 
-        /// <summary>The stored summary, with the (always empty: the emulator keeps no feedback) feedback list when asked for.</summary>
+        /// <summary>The stored summary, with the call's feedback (<c>summary.weave.feedback</c>) when asked for.</summary>
         private byte[]? SummaryToShow(CallRecord call)
         {
             var stored = Has("summary") ? call.Summary : null;
             if (!includeFeedback) return stored;
             var summary = stored is null ? new System.Text.Json.Nodes.JsonObject() : Json.ParseObject(stored);
             if (summary["weave"] is not System.Text.Json.Nodes.JsonObject weave) summary["weave"] = weave = new System.Text.Json.Nodes.JsonObject();
-            weave["feedback"] = new System.Text.Json.Nodes.JsonArray();
+            var feedback = new System.Text.Json.Nodes.JsonArray();
+            foreach (var item in store.FeedbackFor(call.ProjectId, $"{Refs.Scheme}{call.ProjectId}/call/{call.Id}"))
+            {
+                feedback.Add(new System.Text.Json.Nodes.JsonObject
+                {
+                    ["id"] = item.Id,
+                    ["project_id"] = item.ProjectId,
+                    ["weave_ref"] = item.WeaveRef,
+                    ["wb_user_id"] = null,
+                    ["creator"] = item.Creator,
+                    ["created_at"] = PyJson.FormatTimestamp(item.CreatedAt),
+                    ["feedback_type"] = item.FeedbackType,
+                    ["payload"] = System.Text.Json.Nodes.JsonNode.Parse(item.Payload),
+                    ["annotation_ref"] = item.AnnotationRef,
+                    ["runnable_ref"] = item.RunnableRef,
+                    ["call_ref"] = item.CallRef,
+                    ["trigger_ref"] = item.TriggerRef,
+                });
+            }
+            weave["feedback"] = feedback;
             return Json.Bytes(summary);
         }
 

@@ -63,7 +63,7 @@ namespace WeaveEval.Emulator.Calls
         }
 
         /// <summary>FastAPI reports the offset of the error in the whole body; the reader knows line and column.</summary>
-        private static int ErrorOffset(byte[] body, JsonException error)
+        internal static int ErrorOffset(byte[] body, JsonException error)
         {
             var offset = 0;
             for (var line = 0L; line < (error.LineNumber ?? 0) && offset < body.Length; offset++)

@@ -10,6 +10,7 @@ using WeaveEval.Emulator.Faults;
 using WeaveEval.Emulator.Routes;
 using WeaveEval.Emulator.Store;
 using WeaveEval.Emulator.Wire;
+using WeaveEval.Emulator.Writes;
 
 namespace WeaveEval.Emulator.Hosting
 {
@@ -24,6 +25,7 @@ namespace WeaveEval.Emulator.Hosting
         private readonly FaultInjector faults;
         private readonly RequestLog requests;
         private readonly AdminRoutes admin;
+        private readonly SdkWriteRoutes writes;
 
         public RequestPipeline(EmulatorStore store, EmulatorOptions options, FaultInjector faults, RequestLog requests)
         {
@@ -32,6 +34,7 @@ namespace WeaveEval.Emulator.Hosting
             this.faults = faults;
             this.requests = requests;
             admin = new AdminRoutes(store, faults, requests);
+            writes = new SdkWriteRoutes(store, options.ForbiddenProjects);
         }
 
         public async Task HandleAsync(HttpContext context)
@@ -152,6 +155,9 @@ namespace WeaveEval.Emulator.Hosting
                 ApiRoute.ScorerRead => ScorerRoutes.ReadAsync(context, store, entity, project, match.Id!, match.Version!),
                 ApiRoute.CallsStreamQuery => CallsRoutes.StreamQueryAsync(context, store),
                 ApiRoute.CallsQueryStats => CallsRoutes.QueryStatsAsync(context, store),
+                ApiRoute.FileCreate or ApiRoute.ObjCreate or ApiRoute.TableCreate or ApiRoute.TableQuery
+                    or ApiRoute.CallUpsertBatch or ApiRoute.CallStart or ApiRoute.CallEnd or ApiRoute.FeedbackCreate
+                    => writes.HandleAsync(context, match.Route),
                 _ => throw new InvalidOperationException($"no handler for {match.Route}"),
             };
         }

@@ -15,6 +15,14 @@ namespace WeaveEval.Emulator.Hosting
         ScorerRead,
         CallsStreamQuery,
         CallsQueryStats,
+        FileCreate,
+        ObjCreate,
+        TableCreate,
+        TableQuery,
+        CallUpsertBatch,
+        CallStart,
+        CallEnd,
+        FeedbackCreate,
     }
 
     internal enum RouteOutcome { Found, NotFound, MethodNotAllowed }
@@ -31,13 +39,19 @@ namespace WeaveEval.Emulator.Hosting
         public string? ProjectId => Entity is null ? null : $"{Entity}/{Project}";
     }
 
-    /// <summary>The API routes of API.md and CALLS.md, matched by path segments like the FastAPI router.</summary>
+    /// <summary>
+    /// The API routes of API.md and CALLS.md and the SDK's write routes, matched by path segments like the
+    /// FastAPI router. Dedicated and self-managed servers serve the same routes under <c>/traces</c>.
+    /// </summary>
     internal static class RouteTable
     {
         public static RouteMatch Match(string method, string path)
         {
             var segments = path.Trim('/').Split('/');
             if (path.EndsWith('/') || Array.Exists(segments, s => s.Length == 0)) return NotFound;
+            if (segments.Length > 1 && segments[0] == "traces") segments = segments[1..];
+
+            if (segments.Length == 2 && WriteRoutes.TryGetValue((segments[0], segments[1]), out var write)) return Found(method, "POST", write);
 
             if (segments.Length == 2 && segments[0] == "calls")
             {
@@ -84,6 +98,18 @@ namespace WeaveEval.Emulator.Hosting
         }
 
         private static readonly RouteMatch NotFound = new() { Outcome = RouteOutcome.NotFound };
+
+        private static readonly System.Collections.Generic.Dictionary<(string, string), ApiRoute> WriteRoutes = new()
+        {
+            [("file", "create")] = ApiRoute.FileCreate,
+            [("obj", "create")] = ApiRoute.ObjCreate,
+            [("table", "create")] = ApiRoute.TableCreate,
+            [("table", "query")] = ApiRoute.TableQuery,
+            [("call", "upsert_batch")] = ApiRoute.CallUpsertBatch,
+            [("call", "start")] = ApiRoute.CallStart,
+            [("call", "end")] = ApiRoute.CallEnd,
+            [("feedback", "create")] = ApiRoute.FeedbackCreate,
+        };
 
         private static RouteMatch Found(string method, string allowed, ApiRoute route) =>
             string.Equals(method, allowed, StringComparison.OrdinalIgnoreCase)

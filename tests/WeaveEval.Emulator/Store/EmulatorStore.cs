@@ -19,6 +19,10 @@ namespace WeaveEval.Emulator.Store
         private readonly Dictionary<(string Project, string OpName), List<CallRecord>> callsByOp = new();
         private readonly List<ObjectVersion> objects = new();
         private readonly Dictionary<(string Project, string RowDigest), byte[]> tableRows = new();
+        private readonly Dictionary<(string Project, string TableDigest), string[]> tables = new();
+        private readonly Dictionary<(string Project, string Digest), byte[]> files = new();
+        private readonly List<FeedbackRecord> feedback = new();
+        private readonly Dictionary<(string Project, string Id), CallEnd> unmatchedEnds = new();
         private long version;
 
         public long Version => Interlocked.Read(ref version);
@@ -77,6 +81,125 @@ namespace WeaveEval.Emulator.Store
             gate.EnterWriteLock();
             try { tableRows[(projectId, rowDigest)] = rowJson; version++; }
             finally { gate.ExitWriteLock(); }
+        }
+
+        /// <summary>
+        /// Stores a written call start. A start whose id is already stored is a resend (the SDK re-queues a
+        /// failed batch) and changes nothing; an end that arrived first is applied now. Returns whether the
+        /// call was new.
+        /// </summary>
+        public bool StartCall(CallRecord call)
+        {
+            gate.EnterWriteLock();
+            try
+            {
+                if (callsById.ContainsKey((call.ProjectId, call.Id))) return false;
+                Insert(call);
+                if (unmatchedEnds.Remove((call.ProjectId, call.Id), out var end)) end.ApplyTo(call);
+                version++;
+                return true;
+            }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        /// <summary>
+        /// Applies a written call end, or keeps it until its start arrives (the trace server merges the
+        /// two halves of a call whenever both are there). Returns whether the start was already stored.
+        /// </summary>
+        public bool EndCall(string projectId, string id, CallEnd end)
+        {
+            gate.EnterWriteLock();
+            try
+            {
+                if (callsById.TryGetValue((projectId, id), out var call))
+                {
+                    end.ApplyTo(call);
+                    version++;
+                    return true;
+                }
+                unmatchedEnds[(projectId, id)] = end;
+                return false;
+            }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        /// <summary>
+        /// Stores a version of an object unless the same content is already the object's version (then
+        /// that one is returned): the SDK re-saves unchanged objects, concurrently, and they stay one version.
+        /// </summary>
+        public ObjectVersion AddObjectVersion(string projectId, string objectId, string digest, byte[] value, string? baseObjectClass, DateTime createdAt)
+        {
+            gate.EnterWriteLock();
+            try
+            {
+                var versions = objects.Where(o => o.ProjectId == projectId && o.ObjectId == objectId).ToList();
+                var existing = versions.Find(o => o.Digest == digest);
+                if (existing is not null) return existing;
+                var created = new ObjectVersion
+                {
+                    ProjectId = projectId,
+                    ObjectId = objectId,
+                    Digest = digest,
+                    VersionIndex = versions.Count,
+                    CreatedAt = createdAt,
+                    BaseObjectClass = baseObjectClass,
+                    Value = value,
+                };
+                objects.Add(created);
+                version++;
+                return created;
+            }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        /// <summary>Stores a table: its rows by digest and their order under the table digest.</summary>
+        public void AddTable(string projectId, string tableDigest, IReadOnlyList<(string Digest, byte[] Json)> rows)
+        {
+            gate.EnterWriteLock();
+            try
+            {
+                foreach (var (digest, json) in rows) tableRows[(projectId, digest)] = json;
+                tables[(projectId, tableDigest)] = rows.Select(r => r.Digest).ToArray();
+                version++;
+            }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        /// <summary>The row digests of a stored table in insertion order, or null for an unknown table.</summary>
+        public IReadOnlyList<string>? TableRowDigests(string projectId, string tableDigest)
+        {
+            gate.EnterReadLock();
+            try { return tables.TryGetValue((projectId, tableDigest), out var digests) ? digests : null; }
+            finally { gate.ExitReadLock(); }
+        }
+
+        public void AddFile(string projectId, string digest, byte[] content)
+        {
+            gate.EnterWriteLock();
+            try { files[(projectId, digest)] = content; version++; }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        public byte[]? GetFile(string projectId, string digest)
+        {
+            gate.EnterReadLock();
+            try { return files.TryGetValue((projectId, digest), out var content) ? content : null; }
+            finally { gate.ExitReadLock(); }
+        }
+
+        public void AddFeedback(FeedbackRecord item)
+        {
+            gate.EnterWriteLock();
+            try { feedback.Add(item); version++; }
+            finally { gate.ExitWriteLock(); }
+        }
+
+        /// <summary>Feedback attached to a ref (a call's <c>weave:///e/p/call/&lt;id&gt;</c>), oldest first.</summary>
+        public IReadOnlyList<FeedbackRecord> FeedbackFor(string projectId, string weaveRef)
+        {
+            gate.EnterReadLock();
+            try { return feedback.Where(f => f.ProjectId == projectId && f.WeaveRef == weaveRef).ToList(); }
+            finally { gate.ExitReadLock(); }
         }
 
         /// <summary>Marks a call (and nothing else) deleted.</summary>

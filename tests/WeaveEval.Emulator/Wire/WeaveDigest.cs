@@ -15,11 +15,11 @@ namespace WeaveEval.Emulator.Wire
         /// </summary>
         public static string Of(JsonNode? value) => OfText(PyJson.DumpsSorted(value));
 
-        public static string OfText(string canonicalJson)
-        {
-            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(canonicalJson));
-            return Convert.ToBase64String(hash).TrimEnd('=').Replace('+', 'X').Replace('/', 'Y');
-        }
+        public static string OfText(string canonicalJson) => OfBytes(Encoding.UTF8.GetBytes(canonicalJson));
+
+        /// <summary>The same 43-character form over raw bytes: the digest of a stored file (an op's source code).</summary>
+        public static string OfBytes(byte[] content) =>
+            Convert.ToBase64String(SHA256.HashData(content)).TrimEnd('=').Replace('+', 'X').Replace('/', 'Y');
 
         /// <summary>64 lowercase hex characters: SHA-256 over the concatenated row digests.</summary>
         public static string OfTable(IEnumerable<string> rowDigests) =>
