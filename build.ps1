@@ -8,7 +8,10 @@
                (manifest with its version stamped, dll, dependencies, format file, help),
                and compiles the emulator.
       Test     Build, then the xunit suites and the Pester suite (in a fresh pwsh that imports
-               the built module); prints 'N passed, N failed' and fails on any failure.
+               the built module); prints 'N passed, N failed' and fails on any failure. The
+               interop tests need Node.js: their pinned W&B TypeScript SDK is installed with
+               'npm ci' from tests/interop/package-lock.json; without node or npm they are
+               reported as skipped (never as passed).
       Demo     Build, start the emulator with its demo data, list the runs, export every completed
                run's results and the summary to CSV under out/demo, show the summary table.
       Package  Build, then a .nupkg of the module under out/packages (Compress-PSResource).
@@ -37,6 +40,7 @@ $ModuleOut = Join-Path $OutDir 'WeaveEval'
 $ModuleProject = Join-Path $RepoRoot 'src/WeaveEval/WeaveEval.csproj'
 $EmulatorProject = Join-Path $RepoRoot 'tests/WeaveEval.Emulator/WeaveEval.Emulator.csproj'
 $PesterVersion = '5.7.1'
+$InteropDir = Join-Path $RepoRoot 'tests/interop'
 
 function Invoke-Native {
     param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())
@@ -150,7 +154,7 @@ Import-Module '$pester' -MinimumVersion $PesterVersion
 `$config.TestResult.OutputPath = '$(Join-Path $OutDir 'test-results/pester.xml')'
 if (@($tags).Count) { `$config.Filter.Tag = @($tags) }
 `$result = Invoke-Pester -Configuration `$config
-@{ Passed = `$result.PassedCount; Failed = `$result.FailedCount + `$result.FailedBlocksCount + `$result.FailedContainersCount } |
+@{ Passed = `$result.PassedCount; Failed = `$result.FailedCount + `$result.FailedBlocksCount + `$result.FailedContainersCount; Skipped = `$result.SkippedCount } |
     ConvertTo-Json | Set-Content -LiteralPath '$summary'
 "@
     $null = Invoke-ChildPwsh -Command $command -Environment @{
@@ -159,19 +163,42 @@ if (@($tags).Count) { `$config.Filter.Tag = @($tags) }
     }
     if (-not (Test-Path -LiteralPath $summary)) {
         Write-Host '    Pester produced no summary' -ForegroundColor Red
-        return [pscustomobject] @{ Passed = 0; Failed = 1 }
+        return [pscustomobject] @{ Passed = 0; Failed = 1; Skipped = 0 }
     }
     $counts = Get-Content -LiteralPath $summary -Raw | ConvertFrom-Json
-    [pscustomobject] @{ Passed = [int] $counts.Passed; Failed = [int] $counts.Failed }
+    [pscustomobject] @{ Passed = [int] $counts.Passed; Failed = [int] $counts.Failed; Skipped = [int] $counts.Skipped }
+}
+
+# Installs the interop tests' pinned packages exactly as the lock file says (npm ci, from the local
+# npm cache when it has them). Without node or npm it says so and installs nothing: the interop tests
+# then skip themselves (tests/Interop.Tests.ps1 checks the same commands). Returns whether npm ci failed.
+function Install-InteropPackage {
+    Write-Host '==> npm ci (tests/interop)' -ForegroundColor Cyan
+    $missing = @('node', 'npm') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
+    if ($missing) {
+        Write-Host "    $($missing -join ' and ') not found: the interop tests with the real W&B TypeScript SDK are skipped" -ForegroundColor Yellow
+        return $false
+    }
+    Push-Location -LiteralPath $InteropDir
+    try {
+        & npm ci --prefer-offline --no-audit --no-fund --loglevel error | Out-Host
+        if ($LASTEXITCODE -eq 0) { return $false }
+        Write-Host "    npm ci failed with exit code $LASTEXITCODE" -ForegroundColor Red
+        $true
+    }
+    finally {
+        Pop-Location
+    }
 }
 
 function Invoke-Test {
     Invoke-Build
     $xunit = Invoke-XunitSuites
+    $npmFailed = Install-InteropPackage
     $pester = Invoke-PesterSuite
     $passed = $xunit.Passed + $pester.Passed
-    $failed = $xunit.Failed + $pester.Failed
-    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+    $failed = $xunit.Failed + $pester.Failed + [int] $npmFailed
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
     # The last line is the one CI reads.
     Write-Host "$passed passed, $failed failed"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
