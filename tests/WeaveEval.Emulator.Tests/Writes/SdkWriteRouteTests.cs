@@ -72,7 +72,7 @@ namespace WeaveEval.Emulator.Tests.Writes
         }
 
         [Fact]
-        public async Task File_create_stores_the_content_under_its_content_digest()
+        public async Task File_create_stores_the_content_under_its_content_digest_and_file_content_reads_it_back()
         {
             const string source = "function exactMatch({ datasetRow, modelOutput }) { return modelOutput === datasetRow.expected; }";
             using var form = new MultipartFormDataContent
@@ -86,7 +86,13 @@ namespace WeaveEval.Emulator.Tests.Writes
             Assert.Equal(HttpStatusCode.OK, reply.Status);
             var digest = (string)reply.Json["digest"]!;
             Assert.Equal(Digest(Encoding.UTF8.GetBytes(source)), digest);
-            Assert.Equal(source, Encoding.UTF8.GetString(emulator.Server.Store.GetFile("interop/files", digest)!));
+            var content = await PostAsync("/file/content", new JsonObject { ["project_id"] = "interop/files", ["digest"] = digest });
+            Assert.Equal(HttpStatusCode.OK, content.Status);
+            Assert.Equal("application/octet-stream", content.ContentType);
+            Assert.Equal(source, content.Body);
+            var unknown = await PostAsync("/file/content", new JsonObject { ["project_id"] = "interop/files", ["digest"] = "missing" });
+            Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
+            Assert.Equal("{\"reason\":\"File missing not found\"}", unknown.Body);
         }
 
         [Fact]

@@ -155,7 +155,7 @@ namespace WeaveEval.Emulator.Hosting
                 ApiRoute.ScorerRead => ScorerRoutes.ReadAsync(context, store, entity, project, match.Id!, match.Version!),
                 ApiRoute.CallsStreamQuery => CallsRoutes.StreamQueryAsync(context, store),
                 ApiRoute.CallsQueryStats => CallsRoutes.QueryStatsAsync(context, store),
-                ApiRoute.FileCreate or ApiRoute.ObjCreate or ApiRoute.TableCreate or ApiRoute.TableQuery
+                ApiRoute.FileCreate or ApiRoute.FileContent or ApiRoute.ObjCreate or ApiRoute.TableCreate or ApiRoute.TableQuery
                     or ApiRoute.CallUpsertBatch or ApiRoute.CallStart or ApiRoute.CallEnd or ApiRoute.FeedbackCreate
                     => writes.HandleAsync(context, match.Route),
                 _ => throw new InvalidOperationException($"no handler for {match.Route}"),

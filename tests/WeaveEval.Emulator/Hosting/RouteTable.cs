@@ -16,6 +16,7 @@ namespace WeaveEval.Emulator.Hosting
         CallsStreamQuery,
         CallsQueryStats,
         FileCreate,
+        FileContent,
         ObjCreate,
         TableCreate,
         TableQuery,
@@ -102,6 +103,7 @@ namespace WeaveEval.Emulator.Hosting
         private static readonly System.Collections.Generic.Dictionary<(string, string), ApiRoute> WriteRoutes = new()
         {
             [("file", "create")] = ApiRoute.FileCreate,
+            [("file", "content")] = ApiRoute.FileContent,
             [("obj", "create")] = ApiRoute.ObjCreate,
             [("table", "create")] = ApiRoute.TableCreate,
             [("table", "query")] = ApiRoute.TableQuery,

@@ -12,7 +12,7 @@ using WeaveEval.Emulator.Wire;
 namespace WeaveEval.Emulator.Writes
 {
     /// <summary>
-    /// The routes the Weave SDKs write an evaluation with: <c>/file/create</c>, <c>/obj/create</c>,
+    /// The routes the Weave SDKs write an evaluation with: <c>/file/create</c> (and <c>/file/content</c>, which reads a file back), <c>/obj/create</c>,
     /// <c>/table/create</c>, <c>/table/query</c>, <c>/call/upsert_batch</c>, <c>/call/start</c>,
     /// <c>/call/end</c>, <c>/feedback/create</c>. They store into the same store the read routes use, so a
     /// written run is listed, queried and summarised like a seeded one. A request is validated whole
@@ -32,6 +32,11 @@ namespace WeaveEval.Emulator.Writes
 
         public async Task HandleAsync(HttpContext context, ApiRoute route)
         {
+            if (route == ApiRoute.FileContent)
+            {
+                await FileContentAsync(context);
+                return;
+            }
             var reader = new BodyReader();
             Func<JsonNode>? apply = route == ApiRoute.FileCreate
                 ? await ReadFileCreateAsync(context, reader)
@@ -95,6 +100,36 @@ namespace WeaveEval.Emulator.Writes
                 store.AddFile(projectId, digest, content);
                 return new JsonObject { ["digest"] = digest };
             };
+        }
+
+        /// <summary><c>POST /file/content</c> <c>{project_id, digest}</c>: the stored bytes, or 404 for an unknown digest.</summary>
+        private async Task FileContentAsync(HttpContext context)
+        {
+            var reader = new BodyReader();
+            var root = reader.Root(await ReadBodyAsync(context));
+            object[] at = { "body" };
+            var projectId = root is null ? null : reader.Project(root, at);
+            var digest = root is null ? null : reader.String(root, "digest", at, required: true);
+            if (projectId is null || digest is null || reader.Errors.Count > 0)
+            {
+                await Responses.ValidationAsync(context, reader.Errors);
+                return;
+            }
+            if (forbiddenProjects.Contains(projectId, StringComparer.Ordinal))
+            {
+                await Responses.ReasonAsync(context, 403, "Forbidden");
+                return;
+            }
+            var content = store.GetFile(projectId, digest);
+            if (content is null)
+            {
+                await Responses.ReasonAsync(context, 404, $"File {digest} not found");
+                return;
+            }
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = content.Length;
+            await context.Response.Body.WriteAsync(content, context.RequestAborted);
         }
 
         /// <summary><c>POST /obj/create</c> <c>{"obj": {project_id, object_id, val, builtin_object_class?}}</c>; answers <c>{digest, object_id}</c>.</summary>
