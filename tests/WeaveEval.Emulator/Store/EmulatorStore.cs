@@ -85,28 +85,26 @@ namespace WeaveEval.Emulator.Store
 
         /// <summary>
         /// Stores a written call start. A start whose id is already stored is a resend (the SDK re-queues a
-        /// failed batch) and changes nothing; an end that arrived first is applied now. Returns whether the
-        /// call was new.
+        /// failed batch) and changes nothing; an end that arrived first is applied now.
         /// </summary>
-        public bool StartCall(CallRecord call)
+        public void StartCall(CallRecord call)
         {
             gate.EnterWriteLock();
             try
             {
-                if (callsById.ContainsKey((call.ProjectId, call.Id))) return false;
+                if (callsById.ContainsKey((call.ProjectId, call.Id))) return;
                 Insert(call);
                 if (unmatchedEnds.Remove((call.ProjectId, call.Id), out var end)) end.ApplyTo(call);
                 version++;
-                return true;
             }
             finally { gate.ExitWriteLock(); }
         }
 
         /// <summary>
         /// Applies a written call end, or keeps it until its start arrives (the trace server merges the
-        /// two halves of a call whenever both are there). Returns whether the start was already stored.
+        /// two halves of a call whenever both are there).
         /// </summary>
-        public bool EndCall(string projectId, string id, CallEnd end)
+        public void EndCall(string projectId, string id, CallEnd end)
         {
             gate.EnterWriteLock();
             try
@@ -115,10 +113,9 @@ namespace WeaveEval.Emulator.Store
                 {
                     end.ApplyTo(call);
                     version++;
-                    return true;
+                    return;
                 }
                 unmatchedEnds[(projectId, id)] = end;
-                return false;
             }
             finally { gate.ExitWriteLock(); }
         }
