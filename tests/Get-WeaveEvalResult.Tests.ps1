@@ -30,7 +30,7 @@ Describe 'Get-WeaveEvalResult' {
 
         It 'writes one EvalResult per row and trial in row-digest order' {
             $results.Count | Should -Be 6
-            $results[0] | Should -BeOfType ([WeaveEval.Model.EvalResult])
+            $results[0] | Should -BeOfType ([WeaveEval.EvalResult])
             $results.Inputs.id | Should -Be $rowsOfA
             $results.TrialIndex | Should -Be @(0, 1, 0, 1, 0, 1)
             $results.EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunA

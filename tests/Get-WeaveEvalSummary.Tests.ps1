@@ -16,7 +16,7 @@ Describe 'Get-WeaveEvalSummary' {
         BeforeAll { $stats = @(Get-WeaveEvalSummary -EvaluationRunId $demo.RunA) }
 
         It 'writes one ScorerStat per score dimension, in first-seen order' {
-            $stats[0] | Should -BeOfType ([WeaveEval.Model.ScorerStat])
+            $stats[0] | Should -BeOfType ([WeaveEval.ScorerStat])
             $stats.Scorer | Should -Be @('exact_match', 'similarity', 'LLMJudge.correct', 'LLMJudge.score')
             $stats.EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunA
         }

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using WeaveEval.Client;
-using WeaveEval.Model;
 
 namespace WeaveEval.Commands
 {

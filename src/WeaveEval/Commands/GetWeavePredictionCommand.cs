@@ -4,7 +4,6 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using WeaveEval.Client;
-using WeaveEval.Model;
 
 namespace WeaveEval.Commands
 {

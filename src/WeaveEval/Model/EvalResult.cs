@@ -1,4 +1,4 @@
-namespace WeaveEval.Model
+namespace WeaveEval
 {
     /// <summary>
     /// One trial: a dataset row × evaluation run × trial index. The cmdlet adds flat

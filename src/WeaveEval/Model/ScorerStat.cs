@@ -1,6 +1,6 @@
 using System;
 
-namespace WeaveEval.Model
+namespace WeaveEval
 {
     /// <summary>Aggregated statistics of one score dimension of one evaluation run (long format).</summary>
     public sealed class ScorerStat
