@@ -209,8 +209,8 @@ function Invoke-Demo {
 
         Write-Host '==> Evaluation runs (newest first)' -ForegroundColor Cyan
         $runs = Get-WeaveEvaluationRun
-        $runs | Format-Table EvaluationRunId, Status, Source, ModelName, DisplayName, StartedAt, Duration -AutoSize |
-            Out-String -Width 200 | Out-Host
+        # The module's own default views, as a user sees them.
+        $runs | Out-String -Width 200 | Out-Host
 
         $completed = $runs | Where-Object Status -EQ completed
         $resultsCsv = Join-Path $demoDir 'results.csv'
@@ -220,8 +220,9 @@ function Invoke-Demo {
         $summary | Export-Csv -LiteralPath $summaryCsv -NoTypeInformation
 
         Write-Host '==> Scorer summary of the completed runs' -ForegroundColor Cyan
-        $summary | Format-Table ModelName, EvaluationRunId, Scorer, ValueType, Value, PassTrueCount, PassKnownCount, TrialCount -AutoSize |
-            Out-String -Width 200 | Out-Host
+        $summary | Out-String -Width 200 | Out-Host
+        Write-Host '==> The first results of the newest completed run' -ForegroundColor Cyan
+        $completed | Select-Object -First 1 | Get-WeaveEvalResult -First 5 | Out-String -Width 200 | Out-Host
         $rows = @(Import-Csv -LiteralPath $resultsCsv).Count
         Write-Host "Wrote $rows trial rows to $resultsCsv and $(@($summary).Count) scorer rows to $summaryCsv" -ForegroundColor Green
         Disconnect-Weave

@@ -8,6 +8,15 @@ namespace WeaveEval
     {
         public string EvaluationRunId { get; set; } = string.Empty;
 
+        /// <summary>The run's model (short name), so that results of several runs can be told apart without a join.</summary>
+        public string? ModelName { get; set; }
+
+        /// <summary>The run's evaluation (short name).</summary>
+        public string? EvaluationName { get; set; }
+
+        /// <summary>The run's display name.</summary>
+        public string? DisplayName { get; set; }
+
         public string RowDigest { get; set; } = string.Empty;
 
         public int TrialIndex { get; set; }
