@@ -7,11 +7,12 @@
       Build    compiles the module and assembles the shippable folder out/WeaveEval
                (manifest with its version stamped, dll, dependencies, format file, help),
                and compiles the emulator.
-      Test     Build, then the xunit suites and the Pester suite (in a fresh pwsh that imports
-               the built module); prints 'N passed, N failed' and fails on any failure.
+      Test     Build and Package, then the xunit suites and the Pester suite (in a fresh pwsh that
+               imports the built module; one file installs the package); prints 'N passed, N failed'
+               and fails on any failure.
       Demo     Build, start the emulator with its demo data, list the runs, export every completed
                run's results and the summary to CSV under out/demo, show the summary table.
-      Package  Build, then a .nupkg of the module under out/packages (Compress-PSResource).
+      Package  Build, then a .nupkg of the module (LICENSE included) under out/packages (Compress-PSResource).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Demo
 #>
@@ -64,6 +65,7 @@ function Invoke-Build {
     Get-ChildItem -LiteralPath $binDir -Filter '*.dll' | Where-Object Name -NE 'System.Management.Automation.dll' |
         Copy-Item -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $RepoRoot 'WeaveEval.format.ps1xml') -Destination $ModuleOut
+    Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $RepoRoot 'src/WeaveEval/en-US') -Destination $ModuleOut -Recurse
 
     $version = Get-ModuleVersion
@@ -155,6 +157,7 @@ if (@($tags).Count) { `$config.Filter.Tag = @($tags) }
 "@
     $null = Invoke-ChildPwsh -Command $command -Environment @{
         WEAVEEVAL_MODULE_PATH = (Join-Path $ModuleOut 'WeaveEval.psd1')
+        WEAVEEVAL_PACKAGE_DIRECTORY = (Join-Path $OutDir 'packages')
         WEAVEEVAL_CONFIGURATION = $Configuration
     }
     if (-not (Test-Path -LiteralPath $summary)) {
@@ -167,6 +170,7 @@ if (@($tags).Count) { `$config.Filter.Tag = @($tags) }
 
 function Invoke-Test {
     Invoke-Build
+    New-ModulePackage
     $xunit = Invoke-XunitSuites
     $pester = Invoke-PesterSuite
     $passed = $xunit.Passed + $pester.Passed
@@ -235,10 +239,17 @@ function Invoke-Demo {
 
 function Invoke-Package {
     Invoke-Build
+    New-ModulePackage
+}
+
+# The .nupkg of the built module folder (LICENSE included) under out/packages, replacing any older one.
+# Test makes it too: Package.Tests.ps1 installs it from a local repository.
+function New-ModulePackage {
     $packages = Join-Path $OutDir 'packages'
-    $null = New-Item -ItemType Directory -Path $packages -Force
+    if (Test-Path -LiteralPath $packages) { Remove-Item -LiteralPath $packages -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $packages
     Compress-PSResource -Path $ModuleOut -DestinationPath $packages
-    Get-ChildItem -LiteralPath $packages -Filter '*.nupkg' | ForEach-Object { Write-Host "    $($_.FullName)" }
+    Get-ChildItem -LiteralPath $packages -Filter '*.nupkg' | ForEach-Object { Write-Host "    package -> $($_.FullName)" }
 }
 
 switch ($Task) {
