@@ -94,7 +94,6 @@ Describe 'Evaluation run ids' {
         It 'sends <Id> only in the JSON body of <Route> and reports WeaveEval.NotFound' -ForEach @(
             @{ Id = 'a/b?c#d' }
             @{ Id = '../../v2/acme-ai/support-bot/evaluation_runs' }
-            @{ Id = '   ' }
             @{ Id = 'ünï cødé 日本' }
         ) {
             $run = Invoke-Recorded { & $Command -EvaluationRunId $Id }

@@ -97,13 +97,21 @@ namespace WeaveEval.Commands
                 var runs = client.ListEvaluationRunsAsync(query, CancellationToken).GetAsyncEnumerator(CancellationToken);
                 try
                 {
+                    var listed = 0L;
                     while (!pager!.Done && Await(runs.MoveNextAsync()))
                     {
+                        listed++;
                         var run = runs.Current;
                         if (!filter.Matches(run)) continue;
                         if (pager.Take()) WriteObject(WithProject(run, connection));
                     }
                     if (pager.Done) listedToTheEnd = false;
+                    // An empty project is most often a mistyped -Project or -Entity, which the server does not
+                    // report: say so instead of returning nothing. (Only when the server was asked for every run.)
+                    if (listed == 0 && query.InputRefs == null && !query.TopLevelOnly)
+                    {
+                        WriteWarning($"Project {connection.Entity}/{connection.Project} has no evaluation runs. Check the entity and project names (-Entity, -Project, Connect-Weave, WANDB_ENTITY/WANDB_PROJECT).");
+                    }
                 }
                 finally
                 {

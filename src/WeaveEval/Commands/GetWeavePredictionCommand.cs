@@ -102,7 +102,7 @@ namespace WeaveEval.Commands
         /// </summary>
         private void WriteFinished(int maxPending)
         {
-            FlushPending();
+            WriteQueuedOutput();
             while (reads!.Count > 0)
             {
                 if (!reads.IsNextComplete && reads.Count <= maxPending) return;
@@ -115,7 +115,7 @@ namespace WeaveEval.Commands
                 }
                 if (!outcome.Succeeded)
                 {
-                    ReportFailure(outcome.Exception!, next.Id);
+                    ReportFailure(InOwnWords(outcome.Exception!, next), next.Id);
                     continue;
                 }
                 if (pager!.Take()) WriteObject(WithProject(outcome.Value!, next.Connection));
@@ -128,9 +128,17 @@ namespace WeaveEval.Commands
             }
         }
 
+        /// <summary>A 404 of the prediction read in the words every cmdlet uses for "not found"; the server's reason stays in ErrorDetails.</summary>
+        private static Exception InOwnWords(Exception exception, PendingPrediction read) =>
+            exception is WeaveApiException api && api.Kind == WeaveErrorKind.NotFound
+                ? new WeaveApiException(NotFoundMessage("Prediction", read.Id, read.Connection), api.ErrorId, api.Kind, api.StatusCode, api.Method, api.RequestPath, api.Reason, api.ResponseBody)
+                : exception;
+
         private void WriteMissingId()
         {
-            var exception = new ArgumentException("An input object has no PredictionId (its trial has no predict call), so there is no prediction to read.");
+            var exception = new ArgumentException(MyInvocation.ExpectingInput
+                ? "An input object has no PredictionId (for a trial from Get-WeaveEvalResult: the server found no predict call for it), so there is no prediction to read."
+                : "-PredictionId was given an empty value, so there is no prediction to read.");
             WriteError(new ErrorRecord(exception, "WeaveEval.MissingPredictionId", ErrorCategory.InvalidArgument, null));
         }
 
@@ -141,6 +149,11 @@ namespace WeaveEval.Commands
             foreach (var runId in EvaluationRunId)
             {
                 if (pager!.Done) return;
+                if (!UrlPath.IsUsableId(runId))
+                {
+                    ReportFailure(UrlPath.UnusableId("evaluation run id", runId), runId);
+                    continue;
+                }
                 var page = new PageRequest { PageSize = PageSize, MaxItems = pager.Remaining };
                 try
                 {
