@@ -17,6 +17,7 @@ namespace WeaveEval.Commands
         [Parameter(ParameterSetName = DefaultSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EvaluationRunIdCompleter))]
         public string[] EvaluationRunId { get; set; } = Array.Empty<string>();
 
         /// <summary>Summarise only rows that every given run evaluated.</summary>

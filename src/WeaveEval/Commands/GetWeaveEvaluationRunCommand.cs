@@ -29,16 +29,19 @@ namespace WeaveEval.Commands
         [Parameter(ParameterSetName = ListSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EvaluationRunIdCompleter))]
         public string[] EvaluationRunId { get; set; } = Array.Empty<string>();
 
         /// <summary>Evaluation refs (exact) or names (case-insensitive, wildcards allowed).</summary>
         [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EvaluationNameCompleter))]
         public string[]? Evaluation { get; set; }
 
         /// <summary>Model refs (exact) or names (case-insensitive, wildcards allowed).</summary>
         [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ModelNameCompleter))]
         public string[]? Model { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]

@@ -34,6 +34,7 @@ namespace WeaveEval.Commands
 
         [Parameter(ParameterSetName = ByRunSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EvaluationRunIdCompleter))]
         public string[] EvaluationRunId { get; set; } = Array.Empty<string>();
 
         /// <summary>
