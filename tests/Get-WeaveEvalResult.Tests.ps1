@@ -73,7 +73,7 @@ Describe 'Get-WeaveEvalResult' {
 
         It 'has a compact default table' {
             $table = $results | Format-Table | Out-String -Width 250
-            $table | Should -Match '(?m)^Run\s+Trial\s+Input'
+            $table | Should -Match '(?m)^Run\s+Trial\s+Latency\s+Input'
             $table | Should -Not -Match 'Score\.LLMJudge\.score'
         }
     }

@@ -195,7 +195,7 @@ namespace WeaveEval.Client
             body = string.IsNullOrEmpty(body) ? null : Scrub(body!);
             var reason = ErrorBody.ParseReason(body);
             if (reason != null) reason = Scrub(reason);
-            var (errorId, kind) = Classify(status);
+            var (errorId, kind) = WeaveErrorIds.ForStatus(status);
             var statusText = string.IsNullOrEmpty(reasonPhrase) ? $"HTTP {status}" : $"HTTP {status} {reasonPhrase}";
             string message;
             if (status == 401)
@@ -222,23 +222,6 @@ namespace WeaveEval.Client
             return string.Equals(text, status + " Error", StringComparison.OrdinalIgnoreCase)
                    || string.Equals(text, phrase, StringComparison.OrdinalIgnoreCase)
                    || string.Equals(text, status + " " + phrase, StringComparison.OrdinalIgnoreCase);
-        }
-
-        internal static (string ErrorId, WeaveErrorKind Kind) Classify(int status)
-        {
-            switch (status)
-            {
-                case 400: return ("BadRequest", WeaveErrorKind.InvalidArgument);
-                case 401: return ("Unauthorized", WeaveErrorKind.Authentication);
-                case 403: return ("Forbidden", WeaveErrorKind.PermissionDenied);
-                case 404: return ("NotFound", WeaveErrorKind.NotFound);
-                case 408: return ("Timeout", WeaveErrorKind.Timeout);
-                case 413: return ("RequestTooLarge", WeaveErrorKind.LimitsExceeded);
-                case 422: return ("ValidationFailed", WeaveErrorKind.InvalidArgument);
-                case 429: return ("RateLimited", WeaveErrorKind.LimitsExceeded);
-            }
-            if (status >= 400 && status < 500) return ("BadRequest", WeaveErrorKind.InvalidArgument);
-            return ("ServerError", WeaveErrorKind.ServerError);
         }
 
         /// <summary>
