@@ -4,7 +4,8 @@
 # against the emulator's demo project. A README block that cannot run unattended is marked on the line
 # before its fence with <!-- docs-test: not run (reason) -->; there are few and each says why.
 # The placeholders a reader replaces ('<your key>', 'my-team', 'my-project', MyModel) are replaced by
-# the emulator's key, entity, project and a model of its demo data.
+# the emulator's key, entity, project and a model of its demo data, and ./out/WeaveEval by the module
+# under test.
 
 BeforeDiscovery {
     $repoRoot = Split-Path -Parent $PSScriptRoot
@@ -40,17 +41,18 @@ BeforeAll {
     Import-WeaveModule
     $emulator = Start-WeaveTestEmulator -HomeDirectory (Join-Path $TestDrive 'home')
     $demo = Get-WeaveDemo
-    $moduleFolder = Split-Path -Parent (Get-WeaveModulePath)
 
-    # Runs documentation code the way a reader would: in a working folder where ./out/WeaveEval is the
-    # built module, with errors terminating, in a child scope (its variables do not leak into the next).
+    # Runs documentation code the way a reader would, with errors terminating, in a scratch folder and
+    # a child scope (its variables do not leak into the next). The README's ./out/WeaveEval is the
+    # module under test (importing a second copy from elsewhere would leave PowerShell's format table
+    # pointing at a scratch folder that is deleted).
     function Invoke-DocumentedCode {
         param([Parameter(Mandatory)] [string] $Code)
         $code = $Code.Replace("'<your key>'", "'$($emulator.ApiKey)'").Replace("'my-team'", "'$($demo.Entity)'").
-            Replace("'my-project'", "'$($demo.Project)'").Replace(' MyModel ', ' GPT4oSupportModel ')
+            Replace("'my-project'", "'$($demo.Project)'").Replace(' MyModel ', ' GPT4oSupportModel ').
+            Replace('./out/WeaveEval/WeaveEval.psd1', "'$(Get-WeaveModulePath)'")
         $work = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
-        $null = New-Item -ItemType Directory -Path (Join-Path $work 'out')
-        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $work 'out/WeaveEval') -Target $moduleFolder
+        $null = New-Item -ItemType Directory -Path $work
         Push-Location -LiteralPath $work
         try {
             $script = [scriptblock]::Create($code)
