@@ -46,6 +46,16 @@ Describe 'Messages' {
             $errors[0].FullyQualifiedErrorId | Should -BeExactly "WeaveEval.InvalidArgument,WeaveEval.Commands.$($Command -replace '-', '')Command"
             $errors[0].Exception.Message | Should -BeExactly "The $What '$Id' is not an id: it is empty, blank, '.' or '..'."
         }
+
+        It '<Command> refuses it before any request' -ForEach @(
+            @{ Command = 'Get-WeaveEvaluationRun'; Run = { Get-WeaveEvaluationRun -EvaluationRunId '..' } }
+            @{ Command = 'Get-WeavePrediction'; Run = { Get-WeavePrediction -PredictionId '..' } }
+            @{ Command = 'Get-WeavePrediction'; Run = { Get-WeavePrediction -EvaluationRunId '..' } }
+        ) {
+            $run = Invoke-WeaveCaptured -Emulator $emulator $Run
+            $run.Errors.FullyQualifiedErrorId | Should -BeLike 'WeaveEval.InvalidArgument,*'
+            $run.Requests | Should -BeNullOrEmpty
+        }
     }
 
     It 'warns when a listed project has no evaluation runs at all' {

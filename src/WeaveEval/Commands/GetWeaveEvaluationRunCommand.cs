@@ -74,6 +74,7 @@ namespace WeaveEval.Commands
             var connection = ResolveConnection();
             foreach (var id in EvaluationRunId)
             {
+                if (WriteErrorIfUnusable(id, "evaluation run id")) continue;
                 if (pendingReads.Count > 0 && (pendingReads.Count >= ReadBatchSize || !SameProject(pendingReads[0].Connection, connection))) ReadPending();
                 pendingReads.Add(new PendingRead(connection, id));
             }

@@ -150,11 +150,7 @@ namespace WeaveEval.Commands
             foreach (var runId in EvaluationRunId)
             {
                 if (pager!.Done) return;
-                if (!UrlPath.IsUsableId(runId))
-                {
-                    ReportFailure(UrlPath.UnusableId("evaluation run id", runId), runId);
-                    continue;
-                }
+                if (WriteErrorIfUnusable(runId, "evaluation run id")) continue;
                 var page = new PageRequest { PageSize = PageSize, MaxItems = pager.Remaining };
                 try
                 {

@@ -238,6 +238,17 @@ namespace WeaveEval.Commands
             WriteError(new ErrorRecord(exception, "WeaveEval.NotFound", ErrorCategory.ObjectNotFound, id));
         }
 
+        /// <summary>
+        /// Writes WeaveEval.InvalidArgument for an id that names nothing (blank, '.', '..') and returns true,
+        /// so that the caller skips it before any request.
+        /// </summary>
+        internal bool WriteErrorIfUnusable(string id, string what)
+        {
+            if (UrlPath.IsUsableId(id)) return false;
+            WriteError(ErrorRecordFor(UrlPath.UnusableId(what, id), id));
+            return true;
+        }
+
         internal static string NotFoundMessage(string what, string id, ResolvedConnection connection) =>
             $"{what} {id} not found in project {connection.Entity}/{connection.Project}.";
     }
