@@ -66,6 +66,21 @@ Describe 'Tab completion' {
         $Error.Count | Should -Be 0 -Because 'completion must not leave an error behind'
     }
 
+    It 'gives up after a few seconds when the server does not answer' {
+        Add-WeaveEmulatorFault -Emulator $emulator -Path '/calls/stream_query$' -Times 1 -Action @{ delayMs = 20000 }
+        try {
+            $Error.Clear()
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $completions = Get-Completion 'Get-WeaveEvaluationRun -Project slow -EvaluationRunId '
+            $watch.Stop()
+            $completions.CompletionText | Where-Object { $_ -match '^[0-9a-f]{8}-' } | Should -BeNullOrEmpty
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 6
+            $watch.Elapsed.TotalSeconds | Should -BeGreaterThan 2
+            $Error.Count | Should -Be 0
+        }
+        finally { Clear-WeaveEmulatorFault -Emulator $emulator }
+    }
+
     It 'is silent without a key' {
         $env:WANDB_API_KEY = $null
         $completions = Get-Completion 'Get-WeaveEvaluationRun -Project nokey -EvaluationRunId '
