@@ -25,7 +25,15 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Weave', 'WandB', 'Evaluation', 'LLM', 'PSEdition_Desktop', 'PSEdition_Core')
+            Tags         = @('Weave', 'WandB', 'Evaluation', 'LLM', 'PSEdition_Desktop', 'PSEdition_Core')
+            ReleaseNotes = @'
+0.1.0
+- Cmdlets: Connect-Weave, Disconnect-Weave, Get-WeaveConnection, Get-WeaveEvaluationRun,
+  Get-WeaveEvalResult, Get-WeaveEvalSummary, Get-WeavePrediction, Export-WeaveEvalResult.
+- Typed output (WeaveEval.EvaluationRun, EvalResult, ScorerStat, Prediction) with default views,
+  flat Input.*/Score.* export columns, tab completion of run ids, models and evaluations.
+- Streaming reads with retries and resumption; the API key never appears in any output.
+'@
         }
     }
 }

@@ -7,14 +7,14 @@
       Build    compiles the module and assembles the shippable folder out/WeaveEval
                (manifest with its version stamped, dll, dependencies, format file, help),
                and compiles the emulator.
-      Test     Build, then the xunit suites and the Pester suite (in a fresh pwsh that imports
-               the built module); prints 'N passed, N failed' and fails on any failure. The
-               interop tests need Node.js: their pinned W&B TypeScript SDK is installed with
-               'npm ci' from tests/interop/package-lock.json; without node or npm they are
-               reported as skipped (never as passed).
+      Test     Build and Package, then the xunit suites and the Pester suite (in a fresh pwsh that
+               imports the built module; one file installs the package); prints 'N passed, N failed'
+               and fails on any failure. The interop tests need Node.js: their pinned W&B TypeScript
+               SDK is installed with 'npm ci' from tests/interop/package-lock.json; without node or
+               npm they are reported as skipped (never as passed).
       Demo     Build, start the emulator with its demo data, list the runs, export every completed
                run's results and the summary to CSV under out/demo, show the summary table.
-      Package  Build, then a .nupkg of the module under out/packages (Compress-PSResource).
+      Package  Build, then a .nupkg of the module (LICENSE included) under out/packages (Compress-PSResource).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Demo
 #>
@@ -68,6 +68,7 @@ function Invoke-Build {
     Get-ChildItem -LiteralPath $binDir -Filter '*.dll' | Where-Object Name -NE 'System.Management.Automation.dll' |
         Copy-Item -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $RepoRoot 'WeaveEval.format.ps1xml') -Destination $ModuleOut
+    Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $RepoRoot 'src/WeaveEval/en-US') -Destination $ModuleOut -Recurse
 
     $version = Get-ModuleVersion
@@ -159,6 +160,7 @@ if (@($tags).Count) { `$config.Filter.Tag = @($tags) }
 "@
     $null = Invoke-ChildPwsh -Command $command -Environment @{
         WEAVEEVAL_MODULE_PATH = (Join-Path $ModuleOut 'WeaveEval.psd1')
+        WEAVEEVAL_PACKAGE_DIRECTORY = (Join-Path $OutDir 'packages')
         WEAVEEVAL_CONFIGURATION = $Configuration
     }
     if (-not (Test-Path -LiteralPath $summary)) {
@@ -193,6 +195,7 @@ function Install-InteropPackage {
 
 function Invoke-Test {
     Invoke-Build
+    New-ModulePackage
     $xunit = Invoke-XunitSuites
     $npmFailed = Install-InteropPackage
     $pester = Invoke-PesterSuite
@@ -236,8 +239,8 @@ function Invoke-Demo {
 
         Write-Host '==> Evaluation runs (newest first)' -ForegroundColor Cyan
         $runs = Get-WeaveEvaluationRun
-        $runs | Format-Table EvaluationRunId, Status, Source, ModelName, DisplayName, StartedAt, Duration -AutoSize |
-            Out-String -Width 200 | Out-Host
+        # The module's own default views, as a user sees them.
+        $runs | Out-String -Width 200 | Out-Host
 
         $completed = $runs | Where-Object Status -EQ completed
         $resultsCsv = Join-Path $demoDir 'results.csv'
@@ -247,8 +250,9 @@ function Invoke-Demo {
         $summary | Export-Csv -LiteralPath $summaryCsv -NoTypeInformation
 
         Write-Host '==> Scorer summary of the completed runs' -ForegroundColor Cyan
-        $summary | Format-Table ModelName, EvaluationRunId, Scorer, ValueType, Value, PassTrueCount, PassKnownCount, TrialCount -AutoSize |
-            Out-String -Width 200 | Out-Host
+        $summary | Out-String -Width 200 | Out-Host
+        Write-Host '==> The first results of the newest completed run' -ForegroundColor Cyan
+        $completed | Select-Object -First 1 | Get-WeaveEvalResult -First 5 | Out-String -Width 200 | Out-Host
         $rows = @(Import-Csv -LiteralPath $resultsCsv).Count
         Write-Host "Wrote $rows trial rows to $resultsCsv and $(@($summary).Count) scorer rows to $summaryCsv" -ForegroundColor Green
         Disconnect-Weave
@@ -261,10 +265,17 @@ function Invoke-Demo {
 
 function Invoke-Package {
     Invoke-Build
+    New-ModulePackage
+}
+
+# The .nupkg of the built module folder (LICENSE included) under out/packages, replacing any older one.
+# Test makes it too: Package.Tests.ps1 installs it from a local repository.
+function New-ModulePackage {
     $packages = Join-Path $OutDir 'packages'
-    $null = New-Item -ItemType Directory -Path $packages -Force
+    if (Test-Path -LiteralPath $packages) { Remove-Item -LiteralPath $packages -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $packages
     Compress-PSResource -Path $ModuleOut -DestinationPath $packages
-    Get-ChildItem -LiteralPath $packages -Filter '*.nupkg' | ForEach-Object { Write-Host "    $($_.FullName)" }
+    Get-ChildItem -LiteralPath $packages -Filter '*.nupkg' | ForEach-Object { Write-Host "    package -> $($_.FullName)" }
 }
 
 switch ($Task) {

@@ -10,20 +10,6 @@ BeforeAll {
     $demo = Get-WeaveDemo
     $emulator = Start-WeaveEmulator
     Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory (Join-Path $TestDrive 'home')
-
-    # Output, every error (a terminating one last) and the requests the emulator received.
-    function Invoke-Recorded([scriptblock] $ScriptBlock) {
-        # Non-terminating errors stay non-terminating even where the caller's preference is Stop (build.ps1 Test).
-        $ErrorActionPreference = 'Continue'
-        Clear-WeaveEmulatorRequest -Emulator $emulator
-        $errors = [System.Collections.Generic.List[object]]::new()
-        $output = [System.Collections.Generic.List[object]]::new()
-        try {
-            & $ScriptBlock 2>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { $errors.Add($_) } else { $output.Add($_) } }
-        }
-        catch { $errors.Add($_) }
-        [pscustomobject]@{ Output = $output.ToArray(); Errors = $errors.ToArray(); Requests = @(Get-WeaveEmulatorRequest -Emulator $emulator) }
-    }
 }
 
 AfterAll {
@@ -46,7 +32,7 @@ Describe 'Get-WeavePrediction -PredictionId' {
             @{ Case = 'space inside'; Id = 'a b'; Logged = 'a b' }
             @{ Case = 'unicode'; Id = 'grüße-日本-🙂'; Logged = 'grüße-日本-🙂' }
         ) {
-            $run = Invoke-Recorded { Get-WeavePrediction -PredictionId $Id }
+            $run = Invoke-WeaveCaptured -Emulator $emulator { Get-WeavePrediction -PredictionId $Id }
 
             $run.Requests.Count | Should -Be 1
             $run.Requests[0].Method | Should -Be 'GET'
@@ -68,7 +54,7 @@ Describe 'Get-WeavePrediction -PredictionId' {
             @{ Case = "'.'"; Id = '.'; ErrorId = 'InvalidArgument' }
             @{ Case = "'..'"; Id = '..'; ErrorId = 'InvalidArgument' }
         ) {
-            $run = Invoke-Recorded { Get-WeavePrediction -PredictionId $Id }
+            $run = Invoke-WeaveCaptured -Emulator $emulator { Get-WeavePrediction -PredictionId $Id }
             $run.Requests | Should -BeNullOrEmpty
             $run.Errors.Count | Should -Be 1
             $run.Errors[0].FullyQualifiedErrorId | Should -Be "WeaveEval.$ErrorId,WeaveEval.Commands.GetWeavePredictionCommand"
@@ -76,7 +62,7 @@ Describe 'Get-WeavePrediction -PredictionId' {
         }
 
         It 'goes on with the next id after a refused one' {
-            $run = Invoke-Recorded { Get-WeavePrediction -PredictionId '..', $demo.PredictionA }
+            $run = Invoke-WeaveCaptured -Emulator $emulator { Get-WeavePrediction -PredictionId '..', $demo.PredictionA }
             $run.Output.PredictionId | Should -Be $demo.PredictionA
             $run.Errors.Count | Should -Be 1
         }
@@ -94,10 +80,9 @@ Describe 'Evaluation run ids' {
         It 'sends <Id> only in the JSON body of <Route> and reports WeaveEval.NotFound' -ForEach @(
             @{ Id = 'a/b?c#d' }
             @{ Id = '../../v2/acme-ai/support-bot/evaluation_runs' }
-            @{ Id = '   ' }
             @{ Id = 'ünï cødé 日本' }
         ) {
-            $run = Invoke-Recorded { & $Command -EvaluationRunId $Id }
+            $run = Invoke-WeaveCaptured -Emulator $emulator { & $Command -EvaluationRunId $Id }
             $run.Requests.Path | Should -Be $Route
             ($run.Requests[0].Body | ConvertFrom-Json).filter.call_ids | Should -BeExactly $Id
             $run.Errors.Count | Should -Be 1
@@ -106,7 +91,7 @@ Describe 'Evaluation run ids' {
         }
 
         It 'refuses an empty id at binding, before any request' {
-            $run = Invoke-Recorded { & $Command -EvaluationRunId '' }
+            $run = Invoke-WeaveCaptured -Emulator $emulator { & $Command -EvaluationRunId '' }
             $run.Requests | Should -BeNullOrEmpty
             $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
         }
@@ -117,7 +102,7 @@ Describe 'Evaluation run ids' {
             @{ Id = 'a/b?c=d#e&limit=1000'; Encoded = 'a%2Fb%3Fc%3Dd%23e%26limit%3D1000' }
             @{ Id = 'grüße'; Encoded = 'gr%C3%BC%C3%9Fe' }
         ) {
-            $run = Invoke-Recorded { Get-WeavePrediction -EvaluationRunId $Id }
+            $run = Invoke-WeaveCaptured -Emulator $emulator { Get-WeavePrediction -EvaluationRunId $Id }
             $run.Requests.Count | Should -Be 1
             $run.Requests[0].Path | Should -BeExactly '/v2/acme-ai/support-bot/predictions'
             $run.Requests[0].Query | Should -BeExactly "?evaluation_run_id=$Encoded&limit=100&offset=0"
@@ -142,7 +127,7 @@ Describe 'Entity and project names' {
         ) {
             $splat = @{ $Parameter = $Value }
             foreach ($attempt in { Get-WeaveEvaluationRun @splat }, { Get-WeavePrediction -PredictionId $demo.PredictionA @splat }, { Connect-Weave -SkipValidation @splat }) {
-                $run = Invoke-Recorded $attempt
+                $run = Invoke-WeaveCaptured -Emulator $emulator $attempt
                 $run.Requests | Should -BeNullOrEmpty
                 $run.Errors.Count | Should -Be 1
                 $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.InvalidEntityOrProject,*'
@@ -154,7 +139,7 @@ Describe 'Entity and project names' {
 
         It 'refuses an empty -<_> at binding' -ForEach 'Entity', 'Project' {
             $splat = @{ $_ = '' }
-            $run = Invoke-Recorded { Get-WeaveEvaluationRun @splat }
+            $run = Invoke-WeaveCaptured -Emulator $emulator { Get-WeaveEvaluationRun @splat }
             $run.Requests | Should -BeNullOrEmpty
             $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
         }
@@ -162,14 +147,14 @@ Describe 'Entity and project names' {
 
     Context 'a unicode name' {
         It 'is percent-encoded as one segment of the v2 path' {
-            $run = Invoke-Recorded { Get-WeavePrediction -Entity 'ácmé-ai' -Project 'support bot' -PredictionId 'p1' }
+            $run = Invoke-WeaveCaptured -Emulator $emulator { Get-WeavePrediction -Entity 'ácmé-ai' -Project 'support bot' -PredictionId 'p1' }
             $run.Requests.Count | Should -Be 1
             $run.Requests[0].Path | Should -BeExactly '/v2/ácmé-ai/support bot/predictions/p1'
             $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.NotFound,*'
         }
 
         It 'is sent as the project_id of the calls query, not in its path' {
-            $run = Invoke-Recorded { Get-WeaveEvaluationRun -Entity 'ácmé-ai' -Project '日本' }
+            $run = Invoke-WeaveCaptured -Emulator $emulator { Get-WeaveEvaluationRun -Entity 'ácmé-ai' -Project '日本' }
             $run.Requests.Path | Should -Be '/calls/stream_query'
             ($run.Requests[0].Body | ConvertFrom-Json).project_id | Should -BeExactly 'ácmé-ai/日本'
             $run.Output | Should -BeNullOrEmpty
@@ -208,7 +193,7 @@ Describe 'Absurd sizes and limits' {
         if ($Command -in 'Get-WeaveEvalResult', 'Get-WeavePrediction') { $splat.EvaluationRunId = $demo.RunA }
         if ($Command -eq 'Get-WeavePrediction' -and $Parameter -eq 'ThrottleLimit') { $splat.Remove('EvaluationRunId'); $splat.PredictionId = $demo.PredictionA }
         if ($Command -eq 'Connect-Weave') { $splat.SkipValidation = $true }
-        $run = Invoke-Recorded { & $Command @splat }
+        $run = Invoke-WeaveCaptured -Emulator $emulator { & $Command @splat }
         $run.Requests | Should -BeNullOrEmpty
         $run.Output | Should -BeNullOrEmpty
         $run.Errors.Count | Should -Be 1

@@ -35,7 +35,7 @@ Describe 'Connect-Weave' {
             $credential = [pscredential]::new('anyone', (ConvertTo-Key $emulator.ApiKey))
             $connection = Connect-Weave -Credential $credential -PassThru
             $connection.KeySource | Should -Be 'Credential'
-            $connection.PSObject.TypeNames | Should -Contain 'WeaveEval.Commands.WeaveConnection'
+            $connection.PSObject.TypeNames | Should -Contain 'WeaveEval.WeaveConnection'
         }
 
         It 'makes later commands use the session' {

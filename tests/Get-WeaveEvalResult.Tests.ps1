@@ -30,7 +30,7 @@ Describe 'Get-WeaveEvalResult' {
 
         It 'writes one EvalResult per row and trial in row-digest order' {
             $results.Count | Should -Be 6
-            $results[0] | Should -BeOfType ([WeaveEval.Model.EvalResult])
+            $results[0] | Should -BeOfType ([WeaveEval.EvalResult])
             $results.Inputs.id | Should -Be $rowsOfA
             $results.TrialIndex | Should -Be @(0, 1, 0, 1, 0, 1)
             $results.EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunA
@@ -73,7 +73,7 @@ Describe 'Get-WeaveEvalResult' {
 
         It 'has a compact default table' {
             $table = $results | Format-Table | Out-String -Width 250
-            $table | Should -Match 'RowDigest'
+            $table | Should -Match '(?m)^Run\s+Trial\s+Latency\s+Input'
             $table | Should -Not -Match 'Score\.LLMJudge\.score'
         }
     }

@@ -16,7 +16,7 @@ Describe 'Get-WeaveEvalSummary' {
         BeforeAll { $stats = @(Get-WeaveEvalSummary -EvaluationRunId $demo.RunA) }
 
         It 'writes one ScorerStat per score dimension, in first-seen order' {
-            $stats[0] | Should -BeOfType ([WeaveEval.Model.ScorerStat])
+            $stats[0] | Should -BeOfType ([WeaveEval.ScorerStat])
             $stats.Scorer | Should -Be @('exact_match', 'similarity', 'LLMJudge.correct', 'LLMJudge.score')
             $stats.EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunA
         }
@@ -42,10 +42,10 @@ Describe 'Get-WeaveEvalSummary' {
         }
 
         It 'gives the counts of the example (<Scorer>)' -ForEach @(
-            @{ Scorer = 'exact_match'; PassTrueCount = 3; PassKnownCount = 6; NumericCount = 0; PassRate = 0.5; NumericMean = $null }
-            @{ Scorer = 'similarity'; PassTrueCount = 0; PassKnownCount = 0; NumericCount = 6; PassRate = $null; NumericMean = 0.7183333333333333 }
-            @{ Scorer = 'LLMJudge.correct'; PassTrueCount = 5; PassKnownCount = 6; NumericCount = 0; PassRate = 0.8333333333333334; NumericMean = $null }
-            @{ Scorer = 'LLMJudge.score'; PassTrueCount = 0; PassKnownCount = 0; NumericCount = 6; PassRate = $null; NumericMean = 0.7000000000000001 }
+            @{ Scorer = 'exact_match'; PassTrueCount = 3; PassKnownCount = 6; NumericCount = $null; PassRate = 0.5; NumericMean = $null }
+            @{ Scorer = 'similarity'; PassTrueCount = $null; PassKnownCount = $null; NumericCount = 6; PassRate = $null; NumericMean = 0.7183333333333333 }
+            @{ Scorer = 'LLMJudge.correct'; PassTrueCount = 5; PassKnownCount = 6; NumericCount = $null; PassRate = 0.8333333333333334; NumericMean = $null }
+            @{ Scorer = 'LLMJudge.score'; PassTrueCount = $null; PassKnownCount = $null; NumericCount = 6; PassRate = $null; NumericMean = 0.7000000000000001 }
         ) {
             $stat = $stats | Where-Object Scorer -eq $Scorer
             $stat.PassTrueCount | Should -Be $PassTrueCount
@@ -119,9 +119,9 @@ Describe 'Get-WeaveEvalSummary' {
 
         It '-RequireIntersection summarises only the common rows (<Scorer> of run A)' -ForEach @(
             @{ Scorer = 'exact_match'; Value = 0.5; PassTrueCount = 2 }
-            @{ Scorer = 'similarity'; Value = 0.6725000000000001; PassTrueCount = 0 }
+            @{ Scorer = 'similarity'; Value = 0.6725000000000001; PassTrueCount = $null }
             @{ Scorer = 'LLMJudge.correct'; Value = 0.75; PassTrueCount = 3 }
-            @{ Scorer = 'LLMJudge.score'; Value = 0.6250000000000001; PassTrueCount = 0 }
+            @{ Scorer = 'LLMJudge.score'; Value = 0.6250000000000001; PassTrueCount = $null }
         ) {
             $stats = @(Get-WeaveEvalSummary -EvaluationRunId $demo.RunA, $demo.RunB -RequireIntersection)
             $stat = $stats | Where-Object { $_.EvaluationRunId -eq $demo.RunA -and $_.Scorer -eq $Scorer }

@@ -30,7 +30,7 @@ Describe 'Get-WeaveEvaluationRun' {
 
         It 'maps the run A example' {
             $a = $runs | Where-Object EvaluationRunId -eq $demo.RunA
-            $a | Should -BeOfType ([WeaveEval.Model.EvaluationRun])
+            $a | Should -BeOfType ([WeaveEval.EvaluationRun])
             $a.Status | Should -Be 'completed'
             $a.ModelName | Should -Be 'GPT4oSupportModel'
             $a.EvaluationName | Should -Be 'support-qa-eval'

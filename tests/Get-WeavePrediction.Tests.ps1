@@ -21,7 +21,7 @@ Describe 'Get-WeavePrediction' {
     Context 'ById' {
         It 'reads an SDK predict call' {
             $prediction = Get-WeavePrediction -PredictionId $demo.PredictionA
-            $prediction | Should -BeOfType ([WeaveEval.Model.Prediction])
+            $prediction | Should -BeOfType ([WeaveEval.Prediction])
             $prediction.PredictionId | Should -Be $demo.PredictionA
             $prediction.Model | Should -Be ''
             $prediction.Inputs.Count | Should -Be 0

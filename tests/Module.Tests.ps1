@@ -44,7 +44,7 @@ Describe 'WeaveEval manifest' {
         { Test-ModuleManifest -Path $manifestPath -ErrorAction Stop } | Should -Not -Throw
     }
 
-    It 'has a default table view for <_>' -ForEach 'WeaveEval.Model.EvaluationRun', 'WeaveEval.Model.EvalResult', 'WeaveEval.Model.ScorerStat', 'WeaveEval.Model.Prediction' {
+    It 'has a default table view for <_>' -ForEach 'WeaveEval.EvaluationRun', 'WeaveEval.EvalResult', 'WeaveEval.ScorerStat', 'WeaveEval.Prediction' {
         $view = Get-FormatData -TypeName $_ -PowerShellVersion $PSVersionTable.PSVersion
         $view | Should -Not -BeNullOrEmpty
         $view.FormatViewDefinition.Control | Where-Object { $_ -is [System.Management.Automation.TableControl] } | Should -Not -BeNullOrEmpty

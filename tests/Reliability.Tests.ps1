@@ -11,31 +11,6 @@ BeforeAll {
     $emulator = Start-WeaveEmulator
     Initialize-WeaveTestEnvironment -Emulator $emulator -HomeDirectory (Join-Path $TestDrive 'home')
 
-    # Runs the command, returning its output, its error records (terminating ones included, last) and
-    # its verbose lines, and how long it took.
-    function Invoke-Captured([scriptblock] $ScriptBlock) {
-        # Non-terminating errors stay non-terminating even where the caller's preference is Stop (build.ps1 Test).
-        $ErrorActionPreference = 'Continue'
-        $errors = [System.Collections.Generic.List[object]]::new()
-        $verbose = [System.Collections.Generic.List[string]]::new()
-        $output = [System.Collections.Generic.List[object]]::new()
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        try {
-            & $ScriptBlock 2>&1 4>&1 | ForEach-Object {
-                if ($_ -is [System.Management.Automation.ErrorRecord]) { $errors.Add($_) }
-                elseif ($_ -is [System.Management.Automation.VerboseRecord]) { $verbose.Add($_.Message) }
-                else { $output.Add($_) }
-            }
-            $terminated = $false
-        }
-        catch {
-            $errors.Add($_)
-            $terminated = $true
-        }
-        $watch.Stop()
-        [pscustomobject]@{ Output = $output.ToArray(); Errors = $errors.ToArray(); Verbose = $verbose.ToArray(); Terminated = $terminated; Seconds = $watch.Elapsed.TotalSeconds }
-    }
-
     function Get-ApiRequest([string] $Pattern = '.') { @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object Path -Match $Pattern) }
 
     $baseline = [pscustomobject]@{
@@ -61,7 +36,7 @@ Describe 'Retries' {
     Context 'a status that is retried (<_>)' -ForEach 408, 409, 429, 500, 502, 503, 504 {
         It 'succeeds after two retries, within the back-off it announced' {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 2 -Action @{ status = $_ }
-            $run = Invoke-Captured { Get-WeaveEvaluationRun -RetryIntervalSec 0.1 -Verbose }
+            $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -RetryIntervalSec 0.1 -Verbose }
 
             $run.Errors | Should -BeNullOrEmpty
             $run.Output.EvaluationRunId | Should -Be $baseline.Runs
@@ -84,7 +59,7 @@ Describe 'Retries' {
             @{ Status = 422; ErrorId = 'ValidationFailed'; Category = 'InvalidArgument'; Terminates = $false }
         ) {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 3 -Action @{ status = $Status; body = @{ reason = "injected $Status" } }
-            $run = Invoke-Captured { Get-WeaveEvaluationRun -RetryIntervalSec 0 -ErrorAction Continue }
+            $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -RetryIntervalSec 0 -ErrorAction Continue }
 
             $run.Output | Should -BeNullOrEmpty
             @(Get-ApiRequest 'stream_query').Count | Should -Be 1
@@ -102,7 +77,7 @@ Describe 'Retries' {
     Context 'giving up' {
         It 'fails with WeaveEval.ServerError after -MaximumRetryCount retries, naming status and path' {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 10 -Action @{ status = 502 }
-            $run = Invoke-Captured { Get-WeaveEvaluationRun -MaximumRetryCount 2 -RetryIntervalSec 0.05 }
+            $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -MaximumRetryCount 2 -RetryIntervalSec 0.05 }
 
             @(Get-ApiRequest 'stream_query').Count | Should -Be 3
             $run.Errors.Count | Should -Be 1
@@ -114,7 +89,7 @@ Describe 'Retries' {
 
         It 'fails with WeaveEval.RateLimited when 429 persists' {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'predictions/' -Times 10 -Action @{ status = 429; headers = @{ 'retry-after-ms' = '10' } }
-            $run = Invoke-Captured { Get-WeavePrediction -PredictionId $demo.PredictionA -MaximumRetryCount 1 }
+            $run = Invoke-WeaveCaptured { Get-WeavePrediction -PredictionId $demo.PredictionA -MaximumRetryCount 1 }
 
             @(Get-ApiRequest 'predictions/').Count | Should -Be 2
             $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.RateLimited,*'
@@ -123,7 +98,7 @@ Describe 'Retries' {
 
         It 'does not retry with -MaximumRetryCount 0' {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 2 -Action @{ status = 503 }
-            $run = Invoke-Captured { Get-WeaveEvaluationRun -MaximumRetryCount 0 }
+            $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -MaximumRetryCount 0 }
             @(Get-ApiRequest 'stream_query').Count | Should -Be 1
             $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.ServerError,*'
         }
@@ -132,7 +107,7 @@ Describe 'Retries' {
     Context 'the server says when to come back' {
         It 'honours Retry-After in seconds' {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 1 -Action @{ status = 503; headers = @{ 'Retry-After' = '1' } }
-            $run = Invoke-Captured { Get-WeaveEvaluationRun -RetryIntervalSec 0 -Verbose }
+            $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -RetryIntervalSec 0 -Verbose }
             $run.Output.Count | Should -Be $baseline.Runs.Count
             $run.Verbose | Should -Contain 'Retry 1/4 of POST /calls/stream_query in 1.0 s after HTTP 503'
             $run.Seconds | Should -BeGreaterThan 0.9
@@ -142,7 +117,7 @@ Describe 'Retries' {
         It 'honours Retry-After as an HTTP date' {
             $date = [DateTime]::UtcNow.AddSeconds(2).ToString('r', [cultureinfo]::InvariantCulture)
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 1 -Action @{ status = 429; headers = @{ 'Retry-After' = $date } }
-            $run = Invoke-Captured { Get-WeaveEvaluationRun -RetryIntervalSec 0 -Verbose }
+            $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -RetryIntervalSec 0 -Verbose }
             $run.Output.Count | Should -Be $baseline.Runs.Count
             # The date has whole seconds: the wait is between 1 and 2 s from the moment it was written.
             $run.Seconds | Should -BeGreaterThan 0.8
@@ -152,7 +127,7 @@ Describe 'Retries' {
 
         It 'honours retry-after-ms' {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 2 -Action @{ status = 429; headers = @{ 'retry-after-ms' = '300' } }
-            $run = Invoke-Captured { Get-WeaveEvaluationRun -RetryIntervalSec 0 -Verbose }
+            $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -RetryIntervalSec 0 -Verbose }
             $run.Output.Count | Should -Be $baseline.Runs.Count
             @($run.Verbose -like '* in 0.3 s after HTTP 429').Count | Should -Be 2
             $run.Seconds | Should -BeGreaterThan 0.55
@@ -164,7 +139,7 @@ Describe 'Retries' {
         It 'retries a refused connection, then fails with WeaveEval.NetworkError (ConnectionError)' {
             $listener = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0)
             $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-            $run = Invoke-Captured { Get-WeaveEvaluationRun -BaseUri "http://127.0.0.1:$port" -MaximumRetryCount 2 -RetryIntervalSec 0.05 -Verbose }
+            $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -BaseUri "http://127.0.0.1:$port" -MaximumRetryCount 2 -RetryIntervalSec 0.05 -Verbose }
             @($run.Verbose -like 'Retry ?/2 of POST /calls/stream_query in * after a network error').Count | Should -Be 2
             $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.NetworkError,*'
             $run.Errors[0].CategoryInfo.Category | Should -Be 'ConnectionError'
@@ -172,7 +147,7 @@ Describe 'Retries' {
 
         It 'requests a single document again when its body breaks off (dropAfterBytes)' {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'predictions/' -Times 2 -Action @{ dropAfterBytes = 20 }
-            $run = Invoke-Captured { Get-WeavePrediction -PredictionId $demo.PredictionA -RetryIntervalSec 0.05 -Verbose }
+            $run = Invoke-WeaveCaptured { Get-WeavePrediction -PredictionId $demo.PredictionA -RetryIntervalSec 0.05 -Verbose }
             $run.Errors | Should -BeNullOrEmpty
             $run.Output.PredictionId | Should -Be $demo.PredictionA
             @(Get-ApiRequest 'predictions/').Count | Should -Be 3
@@ -181,7 +156,7 @@ Describe 'Retries' {
 
         It 'fails with WeaveEval.Timeout (OperationTimeout) when the answer takes longer than -TimeoutSec (delayMs)' {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results' -Times 1 -Action @{ delayMs = 4000 }
-            $run = Invoke-Captured { Get-WeaveEvalSummary -EvaluationRunId $demo.RunA -TimeoutSec 1 -MaximumRetryCount 0 }
+            $run = Invoke-WeaveCaptured { Get-WeaveEvalSummary -EvaluationRunId $demo.RunA -TimeoutSec 1 -MaximumRetryCount 0 }
             $run.Errors[0].FullyQualifiedErrorId | Should -Be 'WeaveEval.Timeout,WeaveEval.Commands.GetWeaveEvalSummaryCommand'
             $run.Errors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
             $run.Seconds | Should -BeGreaterThan 0.9
@@ -190,7 +165,7 @@ Describe 'Retries' {
 
         It 'retries a request that timed out, and succeeds' {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 1 -Action @{ delayMs = 4000 }
-            $run = Invoke-Captured { Get-WeaveEvaluationRun -TimeoutSec 1 -MaximumRetryCount 1 -RetryIntervalSec 0 -Verbose }
+            $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -TimeoutSec 1 -MaximumRetryCount 1 -RetryIntervalSec 0 -Verbose }
             $run.Errors | Should -BeNullOrEmpty
             $run.Output.EvaluationRunId | Should -Be $baseline.Runs
             $run.Verbose | Should -Contain 'Retry 1/1 of POST /calls/stream_query in 0.0 s after a timeout'
@@ -200,7 +175,7 @@ Describe 'Retries' {
 
         It 'reads a slow but steady answer completely (trickleBytesPerSecond)' {
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'predictions' -Times 1 -Action @{ trickleBytesPerSecond = 4000 }
-            $run = Invoke-Captured { Get-WeavePrediction -EvaluationRunId $demo.RunC -TimeoutSec 1 }
+            $run = Invoke-WeaveCaptured { Get-WeavePrediction -EvaluationRunId $demo.RunC -TimeoutSec 1 }
             $run.Errors | Should -BeNullOrEmpty
             $run.Output.PredictionId | Should -Be $baseline.PredictionsC
         }
@@ -217,7 +192,7 @@ Describe 'Resuming a page that broke off' {
 
     It 'lists every run exactly once when each answer is cut after one line (truncateLines)' {
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 3 -Action @{ truncateLines = 1 }
-        $run = Invoke-Captured { Get-WeaveEvaluationRun -PageSize 3 -RetryIntervalSec 0.05 -Verbose }
+        $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -PageSize 3 -RetryIntervalSec 0.05 -Verbose }
         $run.Errors | Should -BeNullOrEmpty
         $run.Output.EvaluationRunId | Should -Be $baseline.Runs
         # The third cut comes after the page's last line, which completes the page: nothing to resume.
@@ -229,7 +204,7 @@ Describe 'Resuming a page that broke off' {
     It 'writes every trial of an eval_results page exactly once when the page is cut mid-row (dropAfterBytes)' {
         # The summary answer is smaller than the cut and passes; the first page is cut in its second row.
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results' -Times 2 -Action @{ dropAfterBytes = 1800 }
-        $run = Invoke-Captured { Get-WeaveEvalResult -EvaluationRunId $demo.RunA -PageSize 2 -RetryIntervalSec 0.05 -Verbose }
+        $run = Invoke-WeaveCaptured { Get-WeaveEvalResult -EvaluationRunId $demo.RunA -PageSize 2 -RetryIntervalSec 0.05 -Verbose }
         $run.Errors | Should -BeNullOrEmpty
         $run.Output.PredictAndScoreCallId | Should -Be $baseline.ResultsA
         @($run.Verbose -like '*eval_results/query from offset 1 in * after the response broke off').Count | Should -Be 1
@@ -237,7 +212,7 @@ Describe 'Resuming a page that broke off' {
 
     It 'lists every prediction exactly once when an answer is cut (truncateLines)' {
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'predictions' -Times 1 -Action @{ truncateLines = 1 }
-        $run = Invoke-Captured { Get-WeavePrediction -EvaluationRunId $demo.RunC -PageSize 2 -RetryIntervalSec 0.05 }
+        $run = Invoke-WeaveCaptured { Get-WeavePrediction -EvaluationRunId $demo.RunC -PageSize 2 -RetryIntervalSec 0.05 }
         $run.Errors | Should -BeNullOrEmpty
         $run.Output.PredictionId | Should -Be $baseline.PredictionsC
         (Get-ApiRequest 'predictions').Query | Should -Be @(
@@ -258,7 +233,7 @@ Describe 'A failure part-way through a list' {
     It 'Get-WeaveEvaluationRun writes the runs received, then stops with WeaveEval.StreamInterrupted' {
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 1 -Action @{}
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 10 -Action @{ status = 500 }
-        $run = Invoke-Captured { Get-WeaveEvaluationRun -PageSize 2 -MaximumRetryCount 1 -RetryIntervalSec 0 }
+        $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -PageSize 2 -MaximumRetryCount 1 -RetryIntervalSec 0 }
 
         $run.Output.EvaluationRunId | Should -Be $baseline.Runs[0..1]
         $run.Terminated | Should -BeTrue
@@ -277,7 +252,7 @@ Describe 'A failure part-way through a list' {
     It 'Get-WeaveEvalResult writes the trials received exactly once, then stops without reading further runs' {
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results' -Times 3 -Action @{}
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results' -Times 10 -Action @{ status = 503 }
-        $run = Invoke-Captured { Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunB -PageSize 1 -MaximumRetryCount 1 -RetryIntervalSec 0 }
+        $run = Invoke-WeaveCaptured { Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunB -PageSize 1 -MaximumRetryCount 1 -RetryIntervalSec 0 }
 
         $run.Output.Count | Should -BeGreaterThan 0
         $run.Output.PredictAndScoreCallId | Should -Be $baseline.ResultsA[0..($run.Output.Count - 1)]
@@ -291,7 +266,7 @@ Describe 'A failure part-way through a list' {
     It 'Get-WeavePrediction -EvaluationRunId writes the predictions received, then stops' {
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'predictions' -Times 1 -Action @{}
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'predictions' -Times 10 -Action @{ status = 504 }
-        $run = Invoke-Captured { Get-WeavePrediction -EvaluationRunId $demo.RunC -PageSize 1 -MaximumRetryCount 1 -RetryIntervalSec 0 }
+        $run = Invoke-WeaveCaptured { Get-WeavePrediction -EvaluationRunId $demo.RunC -PageSize 1 -MaximumRetryCount 1 -RetryIntervalSec 0 }
 
         $run.Output.PredictionId | Should -Be $baseline.PredictionsC[0]
         $run.Terminated | Should -BeTrue
@@ -301,7 +276,7 @@ Describe 'A failure part-way through a list' {
 
     It 'a list that keeps breaking off without progress stops with StreamInterrupted after the retries' {
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 10 -Action @{ truncateLines = 0 }
-        $run = Invoke-Captured { Get-WeaveEvaluationRun -MaximumRetryCount 2 -RetryIntervalSec 0.05 }
+        $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -MaximumRetryCount 2 -RetryIntervalSec 0.05 }
         $run.Output | Should -BeNullOrEmpty
         @(Get-ApiRequest 'stream_query').Count | Should -Be 3
         $run.Terminated | Should -BeTrue
@@ -327,7 +302,7 @@ Describe 'Malformed server data' {
         @{ Case = 'JSON nested 5000 deep'; Path = 'predictions/'; Action = @{ status = 200; body = ('{"a":' * 5000) + '1' + ('}' * 5000) }; Command = { Get-WeavePrediction -PredictionId $demo.PredictionA } }
     ) {
         Add-WeaveEmulatorFault -Emulator $emulator -Path $Path -Times 1 -Action $Action
-        $run = Invoke-Captured $Command
+        $run = Invoke-WeaveCaptured $Command
         $run.Output | Should -BeNullOrEmpty
         $run.Errors.Count | Should -Be 1
         $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.ProtocolError,*'
@@ -337,7 +312,7 @@ Describe 'Malformed server data' {
 
     It 'a malformed line after good ones writes the good ones, then stops with StreamInterrupted caused by ProtocolError' {
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 1 -Action @{ malformedLineAt = 3 }
-        $run = Invoke-Captured { Get-WeaveEvaluationRun }
+        $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun }
         $run.Output.EvaluationRunId | Should -Be $baseline.Runs[0..1]
         $run.Errors[-1].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.StreamInterrupted,*'
         $run.Errors[-1].Exception.InnerException.ErrorId | Should -Be 'ProtocolError'
@@ -345,7 +320,7 @@ Describe 'Malformed server data' {
 
     It 'fields of the wrong type are read leniently, without an exception' {
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'predictions/' -Times 1 -Action @{ status = 200; body = @{ prediction_id = 5; inputs = 'text'; output = @(1, 2); model = @{ a = 1 } } }
-        $run = Invoke-Captured { Get-WeavePrediction -PredictionId $demo.PredictionA }
+        $run = Invoke-WeaveCaptured { Get-WeavePrediction -PredictionId $demo.PredictionA }
         $run.Errors | Should -BeNullOrEmpty
         $run.Output.Count | Should -Be 1
     }
@@ -367,7 +342,7 @@ Describe 'Connect-Weave transport defaults' {
         (Get-WeaveConnection).MaximumRetryCount | Should -Be 3
         (Get-WeaveConnection).RetryIntervalSec | Should -Be 0.05
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 3 -Action @{ status = 503 }
-        $run = Invoke-Captured { Get-WeaveEvaluationRun -Verbose }
+        $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun -Verbose }
         $run.Output.Count | Should -Be $baseline.Runs.Count
         $run.Verbose | Should -Contain 'Retry 3/3 of POST /calls/stream_query in 0.2 s after HTTP 503'
         $run.Seconds | Should -BeLessThan 5
@@ -376,16 +351,16 @@ Describe 'Connect-Weave transport defaults' {
     It 'stores -MaximumRetryCount 0, and a parameter of the command overrides it' {
         Connect-Weave -MaximumRetryCount 0 -SkipValidation
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 1 -Action @{ status = 503 }
-        (Invoke-Captured { Get-WeaveEvaluationRun }).Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.ServerError,*'
+        (Invoke-WeaveCaptured { Get-WeaveEvaluationRun }).Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.ServerError,*'
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 1 -Action @{ status = 503 }
-        (Invoke-Captured { Get-WeaveEvaluationRun -MaximumRetryCount 1 -RetryIntervalSec 0 }).Output.Count | Should -Be $baseline.Runs.Count
+        (Invoke-WeaveCaptured { Get-WeaveEvaluationRun -MaximumRetryCount 1 -RetryIntervalSec 0 }).Output.Count | Should -Be $baseline.Runs.Count
     }
 
     It 'stores -TimeoutSec' {
         Connect-Weave -TimeoutSec 1 -MaximumRetryCount 0 -SkipValidation
         (Get-WeaveConnection).TimeoutSec | Should -Be 1
         Add-WeaveEmulatorFault -Emulator $emulator -Path 'stream_query' -Times 1 -Action @{ delayMs = 4000 }
-        $run = Invoke-Captured { Get-WeaveEvaluationRun }
+        $run = Invoke-WeaveCaptured { Get-WeaveEvaluationRun }
         $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.Timeout,*'
         $run.Seconds | Should -BeLessThan 3.5
     }

@@ -96,7 +96,7 @@ Describe 'The API key' {
                 $allText | Should -Match 'no luck for key \[redacted\] \(Basic \[redacted\]\)'
             }
             else {
-                @($capture.Merged | Where-Object { $_ -is [WeaveEval.Model.EvalResult] }).Count | Should -BeGreaterThan 0
+                @($capture.Merged | Where-Object { $_ -is [WeaveEval.EvalResult] }).Count | Should -BeGreaterThan 0
                 $capture.Progress.Count | Should -BeGreaterThan 0
                 Test-Path -LiteralPath $exportPath | Should -BeTrue
             }

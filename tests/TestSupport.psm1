@@ -129,6 +129,51 @@ function Clear-WeaveEmulatorRequest {
     $null = Invoke-WeaveEmulatorAdmin -Emulator $Emulator -Method Delete -Path 'requests'
 }
 
+function Invoke-WeaveCaptured {
+    <#
+    Runs a command and returns what it did: Output, Errors (a terminating one included, last), Verbose
+    and Warning lines, Terminated, Seconds, and with -Emulator the Requests the emulator answered
+    (its request log is cleared first). Non-terminating errors stay non-terminating even where the
+    caller's preference is Stop (build.ps1 Test).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)] [scriptblock] $ScriptBlock, $Emulator)
+    # The script block runs in the caller's session state: the preference has to be set there.
+    $callerPreference = $PSCmdlet.SessionState.PSVariable.Get('ErrorActionPreference')
+    $savedPreference = if ($callerPreference) { $callerPreference.Value } else { 'Continue' }
+    $PSCmdlet.SessionState.PSVariable.Set('ErrorActionPreference', 'Continue')
+    $ErrorActionPreference = 'Continue'
+    if ($null -ne $Emulator) { Clear-WeaveEmulatorRequest -Emulator $Emulator }
+    $errors = [System.Collections.Generic.List[object]]::new()
+    $verbose = [System.Collections.Generic.List[string]]::new()
+    $warnings = [System.Collections.Generic.List[string]]::new()
+    $output = [System.Collections.Generic.List[object]]::new()
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    try {
+        & $ScriptBlock 2>&1 3>&1 4>&1 | ForEach-Object {
+            if ($_ -is [System.Management.Automation.ErrorRecord]) { $errors.Add($_) }
+            elseif ($_ -is [System.Management.Automation.VerboseRecord]) { $verbose.Add($_.Message) }
+            elseif ($_ -is [System.Management.Automation.WarningRecord]) { $warnings.Add($_.Message) }
+            else { $output.Add($_) }
+        }
+        $terminated = $false
+    }
+    catch {
+        $errors.Add($_)
+        $terminated = $true
+    }
+    finally {
+        $PSCmdlet.SessionState.PSVariable.Set('ErrorActionPreference', $savedPreference)
+    }
+    $watch.Stop()
+    $capture = [pscustomobject]@{
+        Output = $output.ToArray(); Errors = $errors.ToArray(); Verbose = $verbose.ToArray(); Warnings = $warnings.ToArray()
+        Terminated = $terminated; Seconds = $watch.Elapsed.TotalSeconds; Requests = @()
+    }
+    if ($null -ne $Emulator) { $capture.Requests = @(Get-WeaveEmulatorRequest -Emulator $Emulator) }
+    $capture
+}
+
 function Initialize-WeaveTestEnvironment {
     <#
     Saves the configuration variables of the process and replaces them with a clean setup that points
@@ -270,7 +315,7 @@ function ConvertTo-WeaveSearchText {
     }
 }
 
-Export-ModuleMember -Function New-WeavePowerShell, Remove-WeavePowerShell, Wait-WeaveCondition, ConvertTo-WeaveSearchText
+Export-ModuleMember -Function New-WeavePowerShell, Remove-WeavePowerShell, Wait-WeaveCondition, ConvertTo-WeaveSearchText, Invoke-WeaveCaptured
 Export-ModuleMember -Function Get-WeaveDemo, Get-WeaveModulePath, Import-WeaveModule, Start-WeaveEmulator, Stop-WeaveEmulator,
     Invoke-WeaveEmulatorAdmin, Add-WeaveEmulatorFault, Clear-WeaveEmulatorFault, Get-WeaveEmulatorRequest, Clear-WeaveEmulatorRequest,
     Initialize-WeaveTestEnvironment, Reset-WeaveTestEnvironment, Restore-WeaveTestEnvironment, Invoke-InCulture, Get-PwshCommand,

@@ -7,7 +7,6 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using WeaveEval.Client;
-using WeaveEval.Model;
 
 namespace WeaveEval.Tests
 {

@@ -186,7 +186,7 @@ namespace WeaveEval.Tests
         public static string Text(string name) => File.ReadAllText(Path(name));
 
         /// <summary>The example with its pretty-printing removed, as it travels on the wire.</summary>
-        public static string Compact(string name) => Model.JsonText.Serialize(Model.JsonText.Parse(Text(name)));
+        public static string Compact(string name) => JsonText.Serialize(JsonText.Parse(Text(name)));
     }
 
     internal static class Connections

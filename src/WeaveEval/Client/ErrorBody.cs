@@ -1,6 +1,5 @@
 using System;
 using System.Text;
-using WeaveEval.Model;
 
 namespace WeaveEval.Client
 {

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using WeaveEval.Model;
 
 namespace WeaveEval.Client
 {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using WeaveEval.Model;
 
 namespace WeaveEval.Client
 {
@@ -105,6 +104,8 @@ namespace WeaveEval.Client
                         var passRate = AsDouble(stat["pass_rate"]);
                         var numericMean = AsDouble(stat["numeric_mean"]);
                         var scorer = string.IsNullOrEmpty(path) ? key : key + "." + path;
+                        var passKnownCount = CountThatApplies(AsLong(stat["pass_known_count"]), valueType == "binary");
+                        var numericCount = CountThatApplies(AsLong(stat["numeric_count"]), valueType == "continuous");
                         if (seen.Add(scorer)) names.Add(scorer);
                         stats.Add(new ScorerStat
                         {
@@ -115,11 +116,11 @@ namespace WeaveEval.Client
                             ValueType = valueType,
                             Value = valueType == "binary" ? passRate : valueType == "continuous" ? numericMean : null,
                             PassRate = passRate,
-                            PassTrueCount = AsLong(stat["pass_true_count"]) ?? 0,
-                            PassKnownCount = AsLong(stat["pass_known_count"]) ?? 0,
+                            PassTrueCount = passKnownCount == null ? null : AsLong(stat["pass_true_count"]) ?? 0,
+                            PassKnownCount = passKnownCount,
                             PassSignalCoverage = AsDouble(stat["pass_signal_coverage"]),
                             NumericMean = numericMean,
-                            NumericCount = AsLong(stat["numeric_count"]) ?? 0,
+                            NumericCount = numericCount,
                             TrialCount = AsLong(stat["trial_count"]) ?? 0,
                             EvaluationTrialCount = AsLong(evaluation["trial_count"]) ?? 0,
                             RowCount = rowCount,
@@ -140,6 +141,14 @@ namespace WeaveEval.Client
             }
             return new EvalSummaryResult(rowCount, stats, names);
         }
+
+        /// <summary>
+        /// A counter of the dimension, or null when it does not apply: a continuous dimension has no pass
+        /// count and a binary one no numeric count, and a 0 there would read as "none passed". A mixed
+        /// dimension (a later value of the other type) keeps its non-zero count.
+        /// </summary>
+        private static long? CountThatApplies(long? count, bool isOwnType) =>
+            isOwnType ? count ?? 0 : count > 0 ? count : null;
 
         public static string? AsText(object? value)
         {

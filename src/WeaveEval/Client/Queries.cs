@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using WeaveEval.Model;
 
 namespace WeaveEval.Client
 {

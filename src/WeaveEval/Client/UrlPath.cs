@@ -14,12 +14,16 @@ namespace WeaveEval.Client
         public static string Segment(string value, string what)
         {
             if (value == null) throw new ArgumentNullException(nameof(value));
-            if (value.Trim().Length == 0 || value == "." || value == "..")
-            {
-                throw new WeaveException($"The {what} '{value}' cannot be used in a request path: it is empty, blank, '.' or '..'.", "InvalidArgument", WeaveErrorKind.InvalidArgument);
-            }
+            if (!IsUsableId(value)) throw UnusableId(what, value);
             return Encode(value);
         }
+
+        /// <summary>False for an empty or blank value, '.' and '..': none of them names anything.</summary>
+        public static bool IsUsableId(string value) => value.Trim().Length != 0 && value != "." && value != "..";
+
+        /// <summary>The one error for an id that names nothing, whether it would go in a path or a request body.</summary>
+        public static WeaveException UnusableId(string what, string value) =>
+            new WeaveException($"The {what} '{value}' is not an id: it is empty, blank, '.' or '..'.", "InvalidArgument", WeaveErrorKind.InvalidArgument);
 
         /// <summary>Encodes a query-string value the same way (nothing but unreserved characters is left as is).</summary>
         public static string QueryValue(string value) => Encode(value);

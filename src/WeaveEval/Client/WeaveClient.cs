@@ -7,7 +7,6 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using WeaveEval.Model;
 
 namespace WeaveEval.Client
 {

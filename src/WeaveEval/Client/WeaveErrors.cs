@@ -32,6 +32,27 @@ namespace WeaveEval.Client
         public WeaveErrorKind Kind { get; }
     }
 
+    /// <summary>The error id and kind of an HTTP error status (after any retries): the ids about_WeaveEval lists.</summary>
+    internal static class WeaveErrorIds
+    {
+        public static (string ErrorId, WeaveErrorKind Kind) ForStatus(int status)
+        {
+            switch (status)
+            {
+                case 400: return ("BadRequest", WeaveErrorKind.InvalidArgument);
+                case 401: return ("Unauthorized", WeaveErrorKind.Authentication);
+                case 403: return ("Forbidden", WeaveErrorKind.PermissionDenied);
+                case 404: return ("NotFound", WeaveErrorKind.NotFound);
+                case 408: return ("Timeout", WeaveErrorKind.Timeout);
+                case 413: return ("RequestTooLarge", WeaveErrorKind.LimitsExceeded);
+                case 422: return ("ValidationFailed", WeaveErrorKind.InvalidArgument);
+                case 429: return ("RateLimited", WeaveErrorKind.LimitsExceeded);
+            }
+            if (status >= 400 && status < 500) return ("BadRequest", WeaveErrorKind.InvalidArgument);
+            return ("ServerError", WeaveErrorKind.ServerError);
+        }
+    }
+
     /// <summary>The connection could not be resolved (missing entity, project or key; bad base URI; refused http://).</summary>
     public sealed class WeaveConfigurationException : WeaveException
     {

@@ -49,6 +49,7 @@ namespace WeaveEval.Client
 
         private readonly HttpClient http;
         private readonly DelayAsync delay;
+        private int retryWarningWritten;
 
         public WeaveTransport(ResolvedConnection connection, IWeaveLog log)
             : this(connection, log, GetSharedClient(connection), null)
@@ -127,6 +128,7 @@ namespace WeaveEval.Client
                             networkFailure);
                     }
                     var wait = ComputeBackOff(attempt + 1);
+                    WarnRetryingOnce(uri, failure, attempt + 2);
                     Log.Verbose($"Retry {attempt + 1}/{Options.MaximumRetryCount} of {display} in {Seconds(wait)} after {(timedOut ? "a timeout" : "a network error")}");
                     await delay(wait, cancellationToken).ConfigureAwait(false);
                     continue;
@@ -149,6 +151,17 @@ namespace WeaveEval.Client
                 }
                 throw ApiError(request.Method.Method, uri.PathAndQuery, status, response.ReasonPhrase, body);
             }
+        }
+
+        /// <summary>
+        /// Says once per client that the server is not answering and that the client keeps trying, so
+        /// the back-offs (up to about 15 s with the defaults) are not silence; each retry stays in Verbose.
+        /// </summary>
+        private void WarnRetryingOnce(Uri uri, string failure, int nextAttempt)
+        {
+            if (Interlocked.Exchange(ref retryWarningWritten, 1) != 0) return;
+            var attempts = Options.MaximumRetryCount + 1;
+            Log.Warning($"{uri.Host}:{uri.Port} did not answer ({failure}); retrying, attempt {nextAttempt} of {attempts} (-MaximumRetryCount, -RetryIntervalSec).");
         }
 
         internal static bool IsRetryable(int status) =>
@@ -182,12 +195,12 @@ namespace WeaveEval.Client
             body = string.IsNullOrEmpty(body) ? null : Scrub(body!);
             var reason = ErrorBody.ParseReason(body);
             if (reason != null) reason = Scrub(reason);
-            var (errorId, kind) = Classify(status);
+            var (errorId, kind) = WeaveErrorIds.ForStatus(status);
             var statusText = string.IsNullOrEmpty(reasonPhrase) ? $"HTTP {status}" : $"HTTP {status} {reasonPhrase}";
             string message;
             if (status == 401)
             {
-                message = $"The server rejected the API key from {Connection.KeySourceDescription} (HTTP 401)" + (reason != null ? ": " + reason : ".");
+                message = $"The server rejected the API key from {Connection.KeySourceDescription} (HTTP 401)" + (IsBareStatusText(reason, status) ? "." : ": " + reason);
             }
             else if (status == 403)
             {
@@ -200,21 +213,15 @@ namespace WeaveEval.Client
             return new WeaveApiException(message, errorId, kind, status, method, path, reason, body);
         }
 
-        internal static (string ErrorId, WeaveErrorKind Kind) Classify(int status)
+        /// <summary>True for no reason or one that only repeats the status ("401 Error", "Unauthorized").</summary>
+        private static bool IsBareStatusText(string? reason, int status)
         {
-            switch (status)
-            {
-                case 400: return ("BadRequest", WeaveErrorKind.InvalidArgument);
-                case 401: return ("Unauthorized", WeaveErrorKind.Authentication);
-                case 403: return ("Forbidden", WeaveErrorKind.PermissionDenied);
-                case 404: return ("NotFound", WeaveErrorKind.NotFound);
-                case 408: return ("Timeout", WeaveErrorKind.Timeout);
-                case 413: return ("RequestTooLarge", WeaveErrorKind.LimitsExceeded);
-                case 422: return ("ValidationFailed", WeaveErrorKind.InvalidArgument);
-                case 429: return ("RateLimited", WeaveErrorKind.LimitsExceeded);
-            }
-            if (status >= 400 && status < 500) return ("BadRequest", WeaveErrorKind.InvalidArgument);
-            return ("ServerError", WeaveErrorKind.ServerError);
+            if (string.IsNullOrWhiteSpace(reason)) return true;
+            var text = reason!.Trim().TrimEnd('.');
+            var phrase = ((HttpStatusCode)status).ToString();
+            return string.Equals(text, status + " Error", StringComparison.OrdinalIgnoreCase)
+                   || string.Equals(text, phrase, StringComparison.OrdinalIgnoreCase)
+                   || string.Equals(text, status + " " + phrase, StringComparison.OrdinalIgnoreCase);
         }
 
         /// <summary>

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Text.Json;
-using WeaveEval.Model;
 
 namespace WeaveEval.Client
 {

@@ -57,7 +57,7 @@ namespace WeaveEval.Commands
             }
             catch (WeaveException ex)
             {
-                FlushPending();
+                WriteQueuedOutput();
                 ThrowTerminatingError(ErrorRecordFor(ex, $"{connection.Entity}/{connection.Project}"));
             }
             catch (System.Exception ex)

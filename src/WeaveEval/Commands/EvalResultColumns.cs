@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
-using WeaveEval.Model;
 
 namespace WeaveEval.Commands
 {
@@ -31,6 +30,9 @@ namespace WeaveEval.Commands
         private Dictionary<string, int>? scoreIndex;
         private bool fixedColumns;
 
+        /// <summary>Until the first result is flattened, a score leaf without a column gets one instead of being reported.</summary>
+        private bool adoptsScoreLeaves = true;
+
         /// <summary>Scorer dimensions of the summary (<c>scorer</c> or <c>scorer.path</c>), first-seen order.</summary>
         public void AddScorers(IEnumerable<string> scorers)
         {
@@ -53,7 +55,8 @@ namespace WeaveEval.Commands
                     inputKeySet.Add(key);
                 }
             }
-            foreach (var leaf in ScoreLeaves(first.Scores)) AddColumn(scoreColumns, leaf.Key);
+            // The score leaves the summary did not name are adopted by the Flatten of this same result,
+            // which walks its score tree anyway.
             fixedColumns = true;
         }
 
@@ -65,12 +68,13 @@ namespace WeaveEval.Commands
         {
             newKeys = null;
             var index = scoreIndex ??= IndexScoreColumns();
-            var scores = new object?[scoreColumns.Count];
-            for (var i = 0; i < scores.Length; i++) scores[i] = Unset;
+            var scores = new List<object?>(scoreColumns.Count);
+            for (var i = 0; i < scoreColumns.Count; i++) scores.Add(Unset);
             if (result.Scores != null)
             {
                 foreach (var pair in result.Scores) CollectLeaves(ScorePrefix + pair.Key, pair.Value, index, scores, ref newKeys);
             }
+            if (fixedColumns) adoptsScoreLeaves = false;
             if (result.Inputs != null)
             {
                 foreach (var key in result.Inputs.Keys)
@@ -86,7 +90,7 @@ namespace WeaveEval.Commands
                 var value = result.Inputs == null ? null : result.Inputs[inputKeys[i]];
                 properties.Add(new PSNoteProperty(inputColumns[i], CellValue(value)), true);
             }
-            for (var i = 0; i < scores.Length; i++)
+            for (var i = 0; i < scores.Count; i++)
             {
                 var value = scores[i];
                 properties.Add(new PSNoteProperty(scoreColumns[i], ReferenceEquals(value, Unset) ? null : value), true);
@@ -101,8 +105,12 @@ namespace WeaveEval.Commands
             return index;
         }
 
-        /// <summary>Puts each score leaf in its column (the first of keys differing only by case wins), or reports it as new.</summary>
-        private void CollectLeaves(string path, object? value, Dictionary<string, int> index, object?[] scores, ref List<string>? newKeys)
+        /// <summary>
+        /// The one walk of a score tree: a dict score recurses with dotted paths, anything else is a leaf.
+        /// Puts each leaf in its column (the first of keys differing only by case wins); a leaf without a
+        /// column gets one while the first result is flattened, and is reported as new after that.
+        /// </summary>
+        private void CollectLeaves(string path, object? value, Dictionary<string, int> index, List<object?> scores, ref List<string>? newKeys)
         {
             if (value is JsonMap map && map.Count > 0)
             {
@@ -112,6 +120,13 @@ namespace WeaveEval.Commands
             if (index.TryGetValue(path, out var column))
             {
                 if (ReferenceEquals(scores[column], Unset)) scores[column] = CellValue(value);
+            }
+            else if (adoptsScoreLeaves)
+            {
+                if (!AddColumn(scoreColumns, path)) return;
+                index[path] = scores.Count;
+                scoreIndex = index;
+                scores.Add(CellValue(value));
             }
             else if (reportedExtras.Add(path))
             {
@@ -126,32 +141,6 @@ namespace WeaveEval.Commands
             columns.Add(column);
             scoreIndex = null;
             return true;
-        }
-
-        /// <summary>
-        /// Score leaves as (column, value): a dict score recurses with dotted paths, anything else is a
-        /// leaf. Scalars stay typed; lists and empty dicts become compact JSON text.
-        /// </summary>
-        internal static IEnumerable<KeyValuePair<string, object?>> ScoreLeaves(JsonMap? scores)
-        {
-            if (scores == null) yield break;
-            foreach (var pair in scores)
-            {
-                foreach (var leaf in Leaves(ScorePrefix + pair.Key, pair.Value)) yield return leaf;
-            }
-        }
-
-        private static IEnumerable<KeyValuePair<string, object?>> Leaves(string path, object? value)
-        {
-            if (value is JsonMap map && map.Count > 0)
-            {
-                foreach (var pair in map)
-                {
-                    foreach (var leaf in Leaves(path + "." + pair.Key, pair.Value)) yield return leaf;
-                }
-                yield break;
-            }
-            yield return new KeyValuePair<string, object?>(path, CellValue(value));
         }
 
         /// <summary>A value as a cell: scalars unchanged, nested values as compact JSON text.</summary>

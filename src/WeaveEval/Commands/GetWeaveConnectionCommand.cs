@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using WeaveEval.Client;
 
 namespace WeaveEval.Commands
 {
@@ -12,10 +13,25 @@ namespace WeaveEval.Commands
             var stored = WeaveSessionStore.Stored;
             if (stored == null)
             {
-                WriteVerbose("Not connected: commands use -Entity/-Project/-ApiKey, the WANDB_* environment variables and the netrc file.");
+                WriteWarning(WithoutSession());
                 return;
             }
             WriteObject(new WeaveConnection(stored));
+        }
+
+        /// <summary>What a command run now would use, resolved the way every command resolves it (never the key).</summary>
+        private static string WithoutSession()
+        {
+            const string NotConnected = "Not connected (Connect-Weave).";
+            try
+            {
+                var resolved = ConnectionResolver.Resolve(new ConnectionRequest(), null, SystemEnvironment.Instance);
+                return $"{NotConnected} Commands without -Entity/-Project/-ApiKey would use {resolved.Entity}/{resolved.Project} at {resolved.BaseUri} with the API key from {resolved.KeySourceDescription}.";
+            }
+            catch (WeaveException e)
+            {
+                return $"{NotConnected} Commands without -Entity/-Project/-ApiKey would fail: {e.Message}";
+            }
         }
     }
 }

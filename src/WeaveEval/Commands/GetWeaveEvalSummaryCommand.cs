@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using WeaveEval.Model;
 
 namespace WeaveEval.Commands
 {
@@ -18,6 +17,7 @@ namespace WeaveEval.Commands
         [Parameter(ParameterSetName = DefaultSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EvaluationRunIdCompleter))]
         public string[] EvaluationRunId { get; set; } = Array.Empty<string>();
 
         /// <summary>Summarise only rows that every given run evaluated.</summary>

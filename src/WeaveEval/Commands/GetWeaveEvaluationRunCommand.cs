@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using WeaveEval.Client;
-using WeaveEval.Model;
 
 namespace WeaveEval.Commands
 {
@@ -30,16 +29,19 @@ namespace WeaveEval.Commands
         [Parameter(ParameterSetName = ListSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EvaluationRunIdCompleter))]
         public string[] EvaluationRunId { get; set; } = Array.Empty<string>();
 
         /// <summary>Evaluation refs (exact) or names (case-insensitive, wildcards allowed).</summary>
         [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EvaluationNameCompleter))]
         public string[]? Evaluation { get; set; }
 
         /// <summary>Model refs (exact) or names (case-insensitive, wildcards allowed).</summary>
         [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ModelNameCompleter))]
         public string[]? Model { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
@@ -72,6 +74,7 @@ namespace WeaveEval.Commands
             var connection = ResolveConnection();
             foreach (var id in EvaluationRunId)
             {
+                if (WriteErrorIfUnusable(id, "evaluation run id")) continue;
                 if (pendingReads.Count > 0 && (pendingReads.Count >= ReadBatchSize || !SameProject(pendingReads[0].Connection, connection))) ReadPending();
                 pendingReads.Add(new PendingRead(connection, id));
             }
@@ -98,13 +101,21 @@ namespace WeaveEval.Commands
                 var runs = client.ListEvaluationRunsAsync(query, CancellationToken).GetAsyncEnumerator(CancellationToken);
                 try
                 {
+                    var listed = 0L;
                     while (!pager!.Done && Await(runs.MoveNextAsync()))
                     {
+                        listed++;
                         var run = runs.Current;
                         if (!filter.Matches(run)) continue;
                         if (pager.Take()) WriteObject(WithProject(run, connection));
                     }
                     if (pager.Done) listedToTheEnd = false;
+                    // An empty project is most often a mistyped -Project or -Entity, which the server does not
+                    // report: say so instead of returning nothing. (Only when the server was asked for every run.)
+                    if (listed == 0 && query.InputRefs == null && !query.TopLevelOnly)
+                    {
+                        WriteWarning($"Project {connection.Entity}/{connection.Project} has no evaluation runs. Check the entity and project names (-Entity, -Project, Connect-Weave, WANDB_ENTITY/WANDB_PROJECT).");
+                    }
                 }
                 finally
                 {

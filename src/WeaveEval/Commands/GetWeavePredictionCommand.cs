@@ -4,7 +4,6 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using WeaveEval.Client;
-using WeaveEval.Model;
 
 namespace WeaveEval.Commands
 {
@@ -35,6 +34,7 @@ namespace WeaveEval.Commands
 
         [Parameter(ParameterSetName = ByRunSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EvaluationRunIdCompleter))]
         public string[] EvaluationRunId { get; set; } = Array.Empty<string>();
 
         /// <summary>
@@ -103,7 +103,7 @@ namespace WeaveEval.Commands
         /// </summary>
         private void WriteFinished(int maxPending)
         {
-            FlushPending();
+            WriteQueuedOutput();
             while (reads!.Count > 0)
             {
                 if (!reads.IsNextComplete && reads.Count <= maxPending) return;
@@ -116,7 +116,7 @@ namespace WeaveEval.Commands
                 }
                 if (!outcome.Succeeded)
                 {
-                    ReportFailure(outcome.Exception!, next.Id);
+                    ReportFailure(InOwnWords(outcome.Exception!, next), next.Id);
                     continue;
                 }
                 if (pager!.Take()) WriteObject(WithProject(outcome.Value!, next.Connection));
@@ -129,9 +129,17 @@ namespace WeaveEval.Commands
             }
         }
 
+        /// <summary>A 404 of the prediction read in the words every cmdlet uses for "not found"; the server's reason stays in ErrorDetails.</summary>
+        private static Exception InOwnWords(Exception exception, PendingPrediction read) =>
+            exception is WeaveApiException api && api.Kind == WeaveErrorKind.NotFound
+                ? new WeaveApiException(NotFoundMessage("Prediction", read.Id, read.Connection), api.ErrorId, api.Kind, api.StatusCode, api.Method, api.RequestPath, api.Reason, api.ResponseBody)
+                : exception;
+
         private void WriteMissingId()
         {
-            var exception = new ArgumentException("An input object has no PredictionId (its trial has no predict call), so there is no prediction to read.");
+            var exception = new ArgumentException(MyInvocation.ExpectingInput
+                ? "An input object has no PredictionId (for a trial from Get-WeaveEvalResult: the server found no predict call for it), so there is no prediction to read."
+                : "-PredictionId was given an empty value, so there is no prediction to read.");
             WriteError(new ErrorRecord(exception, "WeaveEval.MissingPredictionId", ErrorCategory.InvalidArgument, null));
         }
 
@@ -142,6 +150,7 @@ namespace WeaveEval.Commands
             foreach (var runId in EvaluationRunId)
             {
                 if (pager!.Done) return;
+                if (WriteErrorIfUnusable(runId, "evaluation run id")) continue;
                 var page = new PageRequest { PageSize = PageSize, MaxItems = pager.Remaining };
                 try
                 {

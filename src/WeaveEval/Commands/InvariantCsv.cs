@@ -5,7 +5,6 @@ using System.Globalization;
 using System.IO;
 using System.Management.Automation;
 using System.Text;
-using WeaveEval.Model;
 
 namespace WeaveEval.Commands
 {

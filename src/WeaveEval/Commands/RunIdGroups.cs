@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using WeaveEval.Client;
-using WeaveEval.Model;
 
 namespace WeaveEval.Commands
 {

@@ -31,6 +31,7 @@ namespace WeaveEval.Commands
 
         [Parameter]
         [ValidateNotNull]
+        [SecureStringArgument]
         public SecureString? ApiKey { get; set; }
 
         [Parameter]
@@ -148,8 +149,8 @@ namespace WeaveEval.Commands
         /// <summary>Queues an action for the pipeline thread (used by work running on other threads).</summary>
         internal void Post(Action action) => dispatcher.Post(action);
 
-        /// <summary>Writes what other threads queued while the pipeline thread was not waiting.</summary>
-        protected void FlushPending() => dispatcher.Drain();
+        /// <summary>Runs, on the pipeline thread, the writes other threads queued while it was not waiting.</summary>
+        protected void WriteQueuedOutput() => dispatcher.Drain();
 
         /// <summary>
         /// Reports a failure of one item: a non-terminating error, except for failures that every
@@ -160,7 +161,7 @@ namespace WeaveEval.Commands
         /// </summary>
         internal void ReportFailure(Exception exception, object? target)
         {
-            FlushPending();
+            WriteQueuedOutput();
             if (exception is AggregateException aggregate && aggregate.InnerExceptions.Count == 1) exception = aggregate.InnerExceptions[0];
             if (exception is OperationCanceledException && cancellation.IsCancellationRequested) throw new PipelineStoppedException();
             if (exception is WeaveException weave)
@@ -222,11 +223,33 @@ namespace WeaveEval.Commands
             }
         }
 
-        /// <summary>"Evaluation run X not found", shaped like the server's own 404.</summary>
+        /// <summary>
+        /// The one "not found" of every cmdlet: "Evaluation run X not found in project E/P.", shaped like
+        /// the server's own 404. An id that names nothing at all (blank, '.', '..') is InvalidArgument instead.
+        /// </summary>
         internal void WriteNotFound(string what, string id, ResolvedConnection connection)
         {
-            var exception = new ItemNotFoundException($"{what} {id} not found in project {connection.Entity}/{connection.Project}.");
+            if (!UrlPath.IsUsableId(id))
+            {
+                WriteError(ErrorRecordFor(UrlPath.UnusableId(what.ToLowerInvariant() + " id", id), id));
+                return;
+            }
+            var exception = new ItemNotFoundException(NotFoundMessage(what, id, connection));
             WriteError(new ErrorRecord(exception, "WeaveEval.NotFound", ErrorCategory.ObjectNotFound, id));
         }
+
+        /// <summary>
+        /// Writes WeaveEval.InvalidArgument for an id that names nothing (blank, '.', '..') and returns true,
+        /// so that the caller skips it before any request.
+        /// </summary>
+        internal bool WriteErrorIfUnusable(string id, string what)
+        {
+            if (UrlPath.IsUsableId(id)) return false;
+            WriteError(ErrorRecordFor(UrlPath.UnusableId(what, id), id));
+            return true;
+        }
+
+        internal static string NotFoundMessage(string what, string id, ResolvedConnection connection) =>
+            $"{what} {id} not found in project {connection.Entity}/{connection.Project}.";
     }
 }

@@ -1,7 +1,8 @@
 using System;
 using WeaveEval.Client;
+using WeaveEval.Commands;
 
-namespace WeaveEval.Commands
+namespace WeaveEval
 {
     /// <summary>The session connection as <c>Get-WeaveConnection</c> shows it: never the key, only where it came from.</summary>
     public sealed class WeaveConnection

@@ -1,4 +1,4 @@
-namespace WeaveEval.Model
+namespace WeaveEval
 {
     /// <summary>
     /// One trial: a dataset row × evaluation run × trial index. The cmdlet adds flat
@@ -7,6 +7,15 @@ namespace WeaveEval.Model
     public sealed class EvalResult
     {
         public string EvaluationRunId { get; set; } = string.Empty;
+
+        /// <summary>The run's model (short name), so that results of several runs can be told apart without a join.</summary>
+        public string? ModelName { get; set; }
+
+        /// <summary>The run's evaluation (short name).</summary>
+        public string? EvaluationName { get; set; }
+
+        /// <summary>The run's display name.</summary>
+        public string? DisplayName { get; set; }
 
         public string RowDigest { get; set; } = string.Empty;
 

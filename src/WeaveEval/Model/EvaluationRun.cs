@@ -1,6 +1,6 @@
 using System;
 
-namespace WeaveEval.Model
+namespace WeaveEval
 {
     /// <summary>One evaluation run (an <c>Evaluation.evaluate</c> root call), whichever way it was written.</summary>
     public sealed class EvaluationRun

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace WeaveEval.Model
+namespace WeaveEval
 {
     /// <summary>A JSON array; <see cref="ToString"/> is compact JSON (never <c>System.Object[]</c>).</summary>
     public sealed class JsonList : List<object?>

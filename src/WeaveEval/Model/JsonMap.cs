@@ -2,7 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 
-namespace WeaveEval.Model
+namespace WeaveEval
 {
     /// <summary>
     /// A JSON object as it came from the server: keys in wire order, values are

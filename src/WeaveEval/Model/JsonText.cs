@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace WeaveEval.Model
+namespace WeaveEval
 {
     /// <summary>
     /// Converts between UTF-8 JSON and the plain value tree the module hands to PowerShell:

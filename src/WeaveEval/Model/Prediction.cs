@@ -1,4 +1,4 @@
-namespace WeaveEval.Model
+namespace WeaveEval
 {
     /// <summary>One model prediction (a predict call).</summary>
     public sealed class Prediction

@@ -1,4 +1,4 @@
-namespace WeaveEval.Model
+namespace WeaveEval
 {
     /// <summary>
     /// How an evaluation run was written: through the v2 Evaluation API (including rescoring) or by a

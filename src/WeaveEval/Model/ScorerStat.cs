@@ -1,6 +1,6 @@
 using System;
 
-namespace WeaveEval.Model
+namespace WeaveEval
 {
     /// <summary>Aggregated statistics of one score dimension of one evaluation run (long format).</summary>
     public sealed class ScorerStat
@@ -22,15 +22,18 @@ namespace WeaveEval.Model
 
         public double? PassRate { get; set; }
 
-        public long PassTrueCount { get; set; }
+        /// <summary>Trials whose value was true; null when the dimension has no true/false values (continuous, text).</summary>
+        public long? PassTrueCount { get; set; }
 
-        public long PassKnownCount { get; set; }
+        /// <summary>Trials with a true/false value; null when the dimension has none.</summary>
+        public long? PassKnownCount { get; set; }
 
         public double? PassSignalCoverage { get; set; }
 
         public double? NumericMean { get; set; }
 
-        public long NumericCount { get; set; }
+        /// <summary>Trials with a numeric value; null when the dimension has none (binary, text).</summary>
+        public long? NumericCount { get; set; }
 
         /// <summary>Trials in which this dimension had a value.</summary>
         public long TrialCount { get; set; }

@@ -6,7 +6,6 @@ using System.Threading.Tasks;
 using WeaveEval.Client;
 using WeaveEval.Emulator;
 using WeaveEval.Emulator.Faults;
-using WeaveEval.Model;
 
 namespace WeaveEval.Tests.Integration
 {
