@@ -69,7 +69,7 @@ namespace WeaveEval.Tests
         }
 
         [Fact]
-        public void Handler_answers_the_module_and_what_it_loaded_once_per_assembly_and_nobody_else()
+        public void Handler_answers_the_module_and_what_it_loaded_once_per_assembly_and_no_other_requester()
         {
             using var folder = new ScratchFolder();
             var path = ShipOne(folder, "Tiny.Shipped");
@@ -86,7 +86,9 @@ namespace WeaveEval.Tests
             Assert.Equal(new[] { path }, loads);
 
             Assert.Null(resolver.AssemblyResolve(null, new ResolveEventArgs("Tiny.Shipped, Version=1.0.0.0", typeof(Assert).Assembly)));
-            Assert.Null(resolver.AssemblyResolve(null, new ResolveEventArgs("Tiny.Shipped, Version=1.0.0.0")));
+            // Assembly.Load by name names no requester: served only when the shipped copy is new enough.
+            Assert.Same(stand_in, resolver.AssemblyResolve(null, new ResolveEventArgs("Tiny.Shipped, Version=1.0.0.0")));
+            Assert.Null(resolver.AssemblyResolve(null, new ResolveEventArgs("Tiny.Shipped, Version=3.0.0.0")));
             Assert.Null(resolver.AssemblyResolve(null, new ResolveEventArgs("Not.Shipped, Version=1.0.0.0", module)));
             Assert.Null(resolver.AssemblyResolve(null, new ResolveEventArgs("not a valid, assembly=name=", module)));
             Assert.Single(loads);

@@ -26,7 +26,8 @@ namespace WeaveEval.Loading
     /// shipped graph does not line up by version (System.Memory asks for System.Runtime.CompilerServices.Unsafe
     /// 4.0.4.1, the folder has 6.0.0.0), so a request is answered by simple name whatever version it asks for.
     /// Only requests made by the module assembly itself or by an assembly this resolver loaded are answered: another
-    /// module that ships its own copy of the same library resolves it its own way.
+    /// module that ships its own copy of the same library resolves it its own way. A request that names no requester
+    /// (Assembly.Load by name) is answered only when the shipped copy is at least the version asked for.
     /// </summary>
     internal sealed class DependencyResolver
     {
@@ -84,7 +85,8 @@ namespace WeaveEval.Loading
         /// <summary>The <see cref="AppDomain.AssemblyResolve"/> handler.</summary>
         public Assembly? AssemblyResolve(object? sender, ResolveEventArgs args)
         {
-            if (args?.Name == null || args.RequestingAssembly == null || !IsFromModule(args.RequestingAssembly)) return null;
+            if (args?.Name == null) return null;
+            if (args.RequestingAssembly != null && !IsFromModule(args.RequestingAssembly)) return null;
             AssemblyName requested;
             try
             {
@@ -96,6 +98,7 @@ namespace WeaveEval.Loading
             }
             var path = Resolve(requested, shipped);
             if (path == null) return null;
+            if (args.RequestingAssembly == null && requested.Version != null && requested.Version > shipped[requested.Name!].Name.Version) return null;
             lock (gate)
             {
                 // One Assembly per file for the life of the process, so every requester sees the same types.
