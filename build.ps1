@@ -5,13 +5,14 @@
 .DESCRIPTION
     Tasks:
       Build    compiles the module and assembles the shippable folder out/WeaveEval
-               (manifest with its version stamped, dll, dependencies, format file, help),
+               (manifest with its version stamped, dll, dependencies/ folder, format file, help),
                and compiles the emulator.
-      Test     Build and Package, then the xunit suites and the Pester suite (in a fresh pwsh that
-               imports the built module; one file installs the package); prints 'N passed, N failed'
-               and fails on any failure. The interop tests need Node.js: their pinned W&B TypeScript
-               SDK is installed with 'npm ci' from tests/interop/package-lock.json; without node or
-               npm they are reported as skipped (never as passed).
+      Test     Build and Package, then the reference-graph check of out/WeaveEval (-Verbose prints
+               the graph), the xunit suites and the Pester suite (in a fresh pwsh that imports the
+               built module; one file installs the package); prints 'N passed, N failed' and fails on
+               any failure. The interop tests need Node.js: their pinned W&B TypeScript SDK is
+               installed with 'npm ci' from tests/interop/package-lock.json; without node or npm they
+               are reported as skipped (never as passed).
       Demo     Build, start the emulator with its demo data, list the runs, export every completed
                run's results and the summary to CSV under out/demo, show the summary table.
       Package  Build, then a .nupkg of the module (LICENSE included) under out/packages (Compress-PSResource).
@@ -55,6 +56,19 @@ function Get-ModuleVersion {
     $version
 }
 
+# The module dll in the module root; the third-party assemblies in dependencies/, where neither .NET Framework's
+# probing nor PowerShell's finds them, so that the module's resolver (Loading/DependencyResolver.cs) answers for them.
+# System.Management.Automation is the host's own; shipping the reference copy would shadow it.
+function Copy-ModuleAssemblies {
+    $binDir = Join-Path $RepoRoot "src/WeaveEval/bin/$Configuration/netstandard2.0"
+    $dependencies = Join-Path $ModuleOut 'dependencies'
+    $null = New-Item -ItemType Directory -Path $dependencies
+    Copy-Item -LiteralPath (Join-Path $binDir 'WeaveEval.dll') -Destination $ModuleOut
+    Get-ChildItem -LiteralPath $binDir -Filter '*.dll' |
+        Where-Object Name -NotIn 'WeaveEval.dll', 'System.Management.Automation.dll' |
+        Copy-Item -Destination $dependencies
+}
+
 function Invoke-Build {
     Write-Host "==> Build ($Configuration)" -ForegroundColor Cyan
     Invoke-Native dotnet @('build', $ModuleProject, '-c', $Configuration, '-nologo', '-v', 'q')
@@ -62,11 +76,7 @@ function Invoke-Build {
 
     if (Test-Path -LiteralPath $ModuleOut) { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ModuleOut
-    $binDir = Join-Path $RepoRoot "src/WeaveEval/bin/$Configuration/netstandard2.0"
-    # The module dll and the dependencies Windows PowerShell 5.1 lacks; PowerShell 7 already loads newer ones.
-    # System.Management.Automation is the host's own; shipping the reference copy would shadow it.
-    Get-ChildItem -LiteralPath $binDir -Filter '*.dll' | Where-Object Name -NE 'System.Management.Automation.dll' |
-        Copy-Item -Destination $ModuleOut
+    Copy-ModuleAssemblies
     Copy-Item -LiteralPath (Join-Path $RepoRoot 'WeaveEval.format.ps1xml') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $RepoRoot 'src/WeaveEval/en-US') -Destination $ModuleOut -Recurse
@@ -193,15 +203,46 @@ function Install-InteropPackage {
     }
 }
 
+# Reads out/WeaveEval with System.Reflection.Metadata (tests/WeaveEval.ReferenceCheck) and checks it against
+# .NET Framework 4.7.2, netstandard2.0 and PowerShell Standard 5.1; each rule counts as one test. The graph is
+# written with Write-Verbose (build.ps1 Test -Verbose shows it).
+function Get-ReferenceCheckPath {
+    Join-Path $RepoRoot "tests/WeaveEval.ReferenceCheck/bin/$Configuration/net10.0/WeaveEval.ReferenceCheck.dll"
+}
+
+function Invoke-ReferenceGraphCheck {
+    Write-Host '==> Reference graph of out/WeaveEval' -ForegroundColor Cyan
+    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'tests/WeaveEval.ReferenceCheck/WeaveEval.ReferenceCheck.csproj'), '-c', $Configuration, '-nologo', '-v', 'q')
+    $passed = 0; $failed = 0
+    $lines = & dotnet (Get-ReferenceCheckPath) $ModuleOut 2>&1
+    $exit = $LASTEXITCODE
+    foreach ($line in $lines) {
+        switch -Regex ("$line") {
+            '^graph: (.*)$' { Write-Verbose $Matches[1]; break }
+            '^pass: (.*)$' { $passed++; Write-Host "    [+] $($Matches[1])" -ForegroundColor Green; break }
+            '^fail: (.*)$' { Write-Host "    [-] $($Matches[1])" -ForegroundColor Red; break }
+            default { Write-Host "    $line" }
+        }
+    }
+    $failedRules = @($lines | ForEach-Object { "$_" } | Where-Object { $_ -match '^fail: (\w+) - ' } | ForEach-Object { ($_ -split ' - ', 2)[0] } | Sort-Object -Unique).Count
+    $failed += $failedRules
+    if ($exit -ne 0 -and $failedRules -eq 0) {
+        Write-Host "    the reference check did not run (exit $exit)" -ForegroundColor Red
+        $failed++
+    }
+    [pscustomobject] @{ Passed = $passed; Failed = $failed }
+}
+
 function Invoke-Test {
     Invoke-Build
     New-ModulePackage
+    $graph = Invoke-ReferenceGraphCheck
     $xunit = Invoke-XunitSuites
     $npmFailed = Install-InteropPackage
     $pester = Invoke-PesterSuite
-    $passed = $xunit.Passed + $pester.Passed
-    $failed = $xunit.Failed + $pester.Failed + [int] $npmFailed
-    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
+    $passed = $graph.Passed + $xunit.Passed + $pester.Passed
+    $failed = $graph.Failed + $xunit.Failed + $pester.Failed + [int] $npmFailed
+    Write-Host "reference graph: $($graph.Passed) passed, $($graph.Failed) failed; xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
     # The last line is the one CI reads.
     Write-Host "$passed passed, $failed failed"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }

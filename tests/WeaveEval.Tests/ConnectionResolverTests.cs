@@ -106,14 +106,85 @@ namespace WeaveEval.Tests
             Assert.Contains("/etc/custom-netrc", resolved.KeySourceDescription);
         }
 
-        [Fact]
-        public void Underscore_netrc_is_read_on_Windows()
+        private static FakeEnvironment WindowsEnvWithProject()
         {
             var env = EnvWithProject();
             env.IsWindows = true;
-            env.HomeDirectory = "C:/Users/tester";
-            env.Files[System.IO.Path.Combine("C:/Users/tester", "_netrc")] = "machine api.wandb.ai password win-key";
-            Assert.Equal("win-key", ConnectionResolver.Resolve(new ConnectionRequest(), null, env).ApiKey.Reveal());
+            env.HomeDirectory = @"C:\Users\tester";
+            return env;
+        }
+
+        [Fact]
+        public void Underscore_netrc_is_read_on_Windows()
+        {
+            var env = WindowsEnvWithProject();
+            env.Files[@"C:\Users\tester\_netrc"] = "machine api.wandb.ai password win-key";
+            var resolved = ConnectionResolver.Resolve(new ConnectionRequest(), null, env);
+            Assert.Equal("win-key", resolved.ApiKey.Reveal());
+            Assert.Equal(@"the netrc file C:\Users\tester\_netrc (machine api.wandb.ai)", resolved.KeySourceDescription);
+        }
+
+        [Fact]
+        public void On_Windows_dot_netrc_is_read_before_underscore_netrc()
+        {
+            var env = WindowsEnvWithProject();
+            env.Files[@"C:\Users\tester\.netrc"] = "machine api.wandb.ai password dot-key";
+            env.Files[@"C:\Users\tester\_netrc"] = "machine api.wandb.ai password underscore-key";
+            Assert.Equal("dot-key", ConnectionResolver.Resolve(new ConnectionRequest(), null, env).ApiKey.Reveal());
+        }
+
+        [Fact]
+        public void Underscore_netrc_is_not_looked_for_elsewhere()
+        {
+            var env = EnvWithProject();
+            env.Files["/home/tester/_netrc"] = "machine api.wandb.ai password linux-underscore";
+            Assert.Equal("MissingApiKey", Assert.Throws<WeaveConfigurationException>(() => ConnectionResolver.Resolve(new ConnectionRequest(), null, env)).ErrorId);
+        }
+
+        [Theory]
+        [InlineData(@"%USERPROFILE%\keys\wandb.netrc", @"C:\Users\tester\keys\wandb.netrc")]
+        [InlineData(@"%userprofile%\keys\wandb.netrc", @"C:\Users\tester\keys\wandb.netrc")]
+        [InlineData(@"~\keys\wandb.netrc", @"C:\Users\tester\keys\wandb.netrc")]
+        [InlineData(@"%KEYS%\%NOT_SET%\wandb.netrc", @"D:\keys\%NOT_SET%\wandb.netrc")]
+        public void NETRC_on_Windows_expands_variables_and_the_home_tilde(string netrc, string expectedPath)
+        {
+            var env = WindowsEnvWithProject();
+            env.Variables["USERPROFILE"] = @"C:\Users\tester";
+            env.Variables["userprofile"] = @"C:\Users\tester";
+            env.Variables["KEYS"] = @"D:\keys";
+            env.Variables["NETRC"] = netrc;
+            env.Files[expectedPath] = "machine api.wandb.ai password from-netrc-variable";
+            var resolved = ConnectionResolver.Resolve(new ConnectionRequest(), null, env);
+            Assert.Equal("from-netrc-variable", resolved.ApiKey.Reveal());
+            Assert.Equal($"the netrc file {expectedPath} (machine api.wandb.ai)", resolved.KeySourceDescription);
+        }
+
+        [Fact]
+        public void NETRC_percent_signs_are_literal_outside_Windows()
+        {
+            var env = EnvWithProject();
+            env.Variables["HOME_KEYS"] = "/srv/keys";
+            env.Variables["NETRC"] = "%HOME_KEYS%/netrc";
+            env.Files["%HOME_KEYS%/netrc"] = "machine api.wandb.ai password literal";
+            Assert.Equal("literal", ConnectionResolver.Resolve(new ConnectionRequest(), null, env).ApiKey.Reveal());
+        }
+
+        [Fact]
+        public void Windows_home_is_USERPROFILE_then_HOMEDRIVE_HOMEPATH_never_HOME()
+        {
+            var env = new FakeEnvironment { IsWindows = true };
+            env.Variables["HOME"] = "/c/msys/home/tester";
+            Assert.Null(SystemEnvironment.HomeFromVariables(env));
+            env.Variables["HOMEDRIVE"] = "H:";
+            env.Variables["HOMEPATH"] = @"\profiles\svc-weave";
+            Assert.Equal(@"H:\profiles\svc-weave", SystemEnvironment.HomeFromVariables(env));
+            env.Variables["USERPROFILE"] = @"C:\Users\svc-weave";
+            Assert.Equal(@"C:\Users\svc-weave", SystemEnvironment.HomeFromVariables(env));
+
+            var unix = new FakeEnvironment();
+            unix.Variables["USERPROFILE"] = @"C:\Users\nobody";
+            unix.Variables["HOME"] = "/home/tester";
+            Assert.Equal("/home/tester", SystemEnvironment.HomeFromVariables(unix));
         }
 
         [Fact]
@@ -127,13 +198,30 @@ namespace WeaveEval.Tests
         }
 
         [Fact]
-        public void Missing_key_names_every_way_to_set_it()
+        public void Missing_key_names_every_way_to_set_it_and_the_cloud_netrc_machine()
         {
             var error = Assert.Throws<WeaveConfigurationException>(() => ConnectionResolver.Resolve(new ConnectionRequest(), null, EnvWithProject()));
             Assert.Equal("MissingApiKey", error.ErrorId);
-            Assert.Contains("-ApiKey", error.Message);
-            Assert.Contains("WANDB_API_KEY", error.Message);
-            Assert.Contains("machine api.wandb.ai", error.Message);
+            Assert.Equal(WeaveErrorKind.Configuration, error.Kind);
+            Assert.Equal(
+                "No W&B API key found. Pass -ApiKey or -Credential, run Connect-Weave with a key, set $env:WANDB_API_KEY, or add " +
+                "'machine api.wandb.ai login user password <key>' (W&B's cloud; set $env:WANDB_BASE_URL for another W&B server) to /home/tester/.netrc.",
+                error.Message);
+        }
+
+        [Theory]
+        [InlineData("https://acme.wandb.io", "machine acme.wandb.io")]
+        [InlineData("https://acme.wandb.io:8443/", "machine acme.wandb.io:8443")]
+        [InlineData("http://localhost:8080", "machine localhost:8080")]
+        public void Missing_key_names_the_netrc_machine_of_the_server_in_use(string wandbBaseUrl, string machine)
+        {
+            var env = WindowsEnvWithProject();
+            env.Variables["WANDB_BASE_URL"] = wandbBaseUrl;
+            var error = Assert.Throws<WeaveConfigurationException>(() => ConnectionResolver.Resolve(new ConnectionRequest(), null, env));
+            Assert.Equal("MissingApiKey", error.ErrorId);
+            Assert.EndsWith(
+                $"or add '{machine} login user password <key>' (the host of $env:WANDB_BASE_URL) to C:\\Users\\tester\\.netrc, C:\\Users\\tester\\_netrc.",
+                error.Message);
         }
 
         [Fact]

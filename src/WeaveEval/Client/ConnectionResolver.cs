@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 
 namespace WeaveEval.Client
 {
@@ -176,7 +175,7 @@ namespace WeaveEval.Client
             if (!string.IsNullOrWhiteSpace(fromEnvironment)) return (new ApiKey(fromEnvironment!), ApiKeySource.Environment, "the environment variable WANDB_API_KEY");
 
             var searched = new List<string>();
-            foreach (var path in NetrcCandidates(env))
+            foreach (var path in Netrc.Candidates(env))
             {
                 searched.Add(path);
                 var text = env.ReadAllText(path);
@@ -189,153 +188,14 @@ namespace WeaveEval.Client
                 }
             }
 
+            // The entry to add is the one `wandb login` writes for this server: its host, with the port when it is not the default.
             var where = searched.Count == 0 ? "a netrc file" : string.Join(", ", searched);
+            var whichServer = FirstNonEmpty(env.GetVariable("WANDB_BASE_URL")) != null
+                ? "the host of $env:WANDB_BASE_URL"
+                : "W&B's cloud; set $env:WANDB_BASE_URL for another W&B server";
             throw new WeaveConfigurationException(
-                $"No W&B API key found. Pass -ApiKey or -Credential, run Connect-Weave with a key, set $env:WANDB_API_KEY, or add 'machine {netrcMachine} login user password <key>' to {where}.",
+                $"No W&B API key found. Pass -ApiKey or -Credential, run Connect-Weave with a key, set $env:WANDB_API_KEY, or add 'machine {netrcMachineWithPort ?? netrcMachine} login user password <key>' ({whichServer}) to {where}.",
                 "MissingApiKey");
-        }
-
-        private static IEnumerable<string> NetrcCandidates(IEnvironment env)
-        {
-            var explicitPath = env.GetVariable("NETRC");
-            if (!string.IsNullOrWhiteSpace(explicitPath)) yield return ExpandHome(explicitPath!.Trim(), env);
-            var home = env.HomeDirectory;
-            if (string.IsNullOrEmpty(home)) yield break;
-            yield return Path.Combine(home, ".netrc");
-            if (env.IsWindows) yield return Path.Combine(home, "_netrc");
-        }
-
-        private static string ExpandHome(string path, IEnvironment env)
-        {
-            var home = env.HomeDirectory;
-            if (home != null && (path == "~" || path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal)))
-            {
-                return path.Length == 1 ? home : Path.Combine(home, path.Substring(2));
-            }
-            return path;
-        }
-    }
-
-    /// <summary>A minimal netrc reader: machine/default entries with login, password and account; macdef bodies skipped.</summary>
-    internal static class Netrc
-    {
-        internal sealed class Entry
-        {
-            public string? Machine;
-            public bool IsDefault;
-            public string? Login;
-            public string? Password;
-        }
-
-        /// <summary>
-        /// The entry for <paramref name="machineWithPort"/> (when given) or <paramref name="machine"/> (host names
-        /// compare case-insensitively), else the default entry, else null.
-        /// </summary>
-        public static Entry? Find(string text, string machine, string? machineWithPort = null)
-        {
-            var entries = Parse(text);
-            foreach (var wanted in new[] { machineWithPort, machine })
-            {
-                if (wanted == null) continue;
-                var match = entries.Find(e => !e.IsDefault && string.Equals(e.Machine, wanted, StringComparison.OrdinalIgnoreCase));
-                if (match != null) return match;
-            }
-            return entries.Find(e => e.IsDefault);
-        }
-
-        public static List<Entry> Parse(string text)
-        {
-            var entries = new List<Entry>();
-            var tokens = new Tokenizer(text);
-            Entry? current = null;
-            while (tokens.Next(out var token))
-            {
-                switch (token)
-                {
-                    case "machine":
-                        current = new Entry { Machine = tokens.Next(out var name) ? name : string.Empty };
-                        entries.Add(current);
-                        break;
-                    case "default":
-                        current = new Entry { IsDefault = true };
-                        entries.Add(current);
-                        break;
-                    case "login":
-                        if (tokens.Next(out var login) && current != null) current.Login = login;
-                        break;
-                    case "password":
-                        if (tokens.Next(out var password) && current != null) current.Password = password;
-                        break;
-                    case "account":
-                        tokens.Next(out _);
-                        break;
-                    case "macdef":
-                        tokens.Next(out _);
-                        tokens.SkipMacroBody();
-                        current = null;
-                        break;
-                }
-            }
-            return entries;
-        }
-
-        private sealed class Tokenizer
-        {
-            private readonly string text;
-            private int position;
-
-            public Tokenizer(string text) { this.text = text; }
-
-            public bool Next(out string token)
-            {
-                token = string.Empty;
-                while (true)
-                {
-                    while (position < text.Length && char.IsWhiteSpace(text[position])) position++;
-                    if (position >= text.Length) return false;
-                    if (text[position] == '#' && (position == 0 || text[position - 1] == '\n' || char.IsWhiteSpace(text[position - 1])))
-                    {
-                        while (position < text.Length && text[position] != '\n') position++;
-                        continue;
-                    }
-                    break;
-                }
-
-                var builder = new System.Text.StringBuilder();
-                if (text[position] == '"')
-                {
-                    position++;
-                    while (position < text.Length && text[position] != '"')
-                    {
-                        if (text[position] == '\\' && position + 1 < text.Length) position++;
-                        builder.Append(text[position++]);
-                    }
-                    position++;
-                }
-                else
-                {
-                    while (position < text.Length && !char.IsWhiteSpace(text[position]))
-                    {
-                        if (text[position] == '\\' && position + 1 < text.Length) position++;
-                        builder.Append(text[position++]);
-                    }
-                }
-                token = builder.ToString();
-                return true;
-            }
-
-            /// <summary>A macro body runs to the next empty line.</summary>
-            public void SkipMacroBody()
-            {
-                while (position < text.Length && text[position] != '\n') position++;
-                while (position < text.Length)
-                {
-                    position++;
-                    var lineStart = position;
-                    while (position < text.Length && text[position] != '\n') position++;
-                    if (text.Substring(lineStart, position - lineStart).Trim().Length == 0) return;
-                }
-            }
         }
     }
 }

@@ -28,11 +28,26 @@ namespace WeaveEval.Client
         {
             get
             {
-                var home = IsWindows ? GetVariable("USERPROFILE") : GetVariable("HOME");
-                if (string.IsNullOrEmpty(home)) home = System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
+                var home = HomeFromVariables(this) ?? System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
                 return string.IsNullOrEmpty(home) ? null : home;
             }
         }
+
+        /// <summary>
+        /// The home directory as the W&amp;B SDK (Python's expanduser) finds it: on Windows %USERPROFILE%, else
+        /// %HOMEDRIVE%%HOMEPATH% (a scheduled task's account may have only those); elsewhere $HOME. Null when unset.
+        /// </summary>
+        internal static string? HomeFromVariables(IEnvironment env)
+        {
+            if (!env.IsWindows) return NonEmpty(env.GetVariable("HOME"));
+            var profile = NonEmpty(env.GetVariable("USERPROFILE"));
+            if (profile != null) return profile;
+            var drive = NonEmpty(env.GetVariable("HOMEDRIVE"));
+            var path = NonEmpty(env.GetVariable("HOMEPATH"));
+            return path == null ? null : (drive ?? string.Empty) + path;
+        }
+
+        private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
         public bool IsWindows => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 

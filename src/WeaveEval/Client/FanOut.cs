@@ -177,8 +177,10 @@ namespace WeaveEval.Client
     /// fetch of an input, at most <c>throttle</c> run at once, and <see cref="TakeAsync"/> hands out the
     /// outcomes in the order the inputs were added. The caller bounds memory by taking outcomes before
     /// <see cref="Count"/> grows too large. Disposing cancels the fetches still running and waits for them.
+    /// Internal: a public type implementing IAsyncDisposable would make PowerShell load Microsoft.Bcl.AsyncInterfaces
+    /// while it lists the module's types, before the module's assembly resolver is installed.
     /// </summary>
-    public sealed class OrderedFetchQueue<TIn, TOut> : IAsyncDisposable
+    internal sealed class OrderedFetchQueue<TIn, TOut> : IAsyncDisposable
     {
         private readonly Func<TIn, CancellationToken, Task<TOut>> fetch;
         private readonly SemaphoreSlim slots;

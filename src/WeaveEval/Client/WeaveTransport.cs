@@ -295,6 +295,7 @@ namespace WeaveEval.Client
             var key = connection.BaseUri.Scheme + "://" + connection.BaseUri.Authority + "|" + (proxy?.AbsoluteUri ?? string.Empty);
             return SharedClients.GetOrAdd(key, _ =>
             {
+                TlsProtocols.EnsureModernProtocols();
                 var handler = new HttpClientHandler { AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate };
                 if (proxy != null)
                 {
