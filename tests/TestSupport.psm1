@@ -102,9 +102,10 @@ function Invoke-WeaveEmulatorAdmin {
 
 function Add-WeaveEmulatorFault {
     <# e.g. Add-WeaveEmulatorFault $emu -Path '/eval_results/query$' -Times 2 -Action @{ status = 503 } #>
-    param([Parameter(Mandatory)] $Emulator, [string] $Method, [string] $Path = '.*', [int] $Times = 1, [hashtable] $Action = @{})
+    param([Parameter(Mandatory)] $Emulator, [string] $Method, [string] $Path = '.*', [string] $Body, [int] $Times = 1, [hashtable] $Action = @{})
     $rule = @{ path = $Path; times = $Times; action = $Action }
     if ($Method) { $rule.method = $Method }
+    if ($Body) { $rule.body = $Body }
     $null = Invoke-WeaveEmulatorAdmin -Emulator $Emulator -Method Post -Path 'faults' -Body $rule
 }
 

@@ -86,6 +86,22 @@ namespace WeaveEval.Emulator.Tests.Host
         }
 
         [Fact]
+        public async Task A_rule_with_a_body_pattern_affects_only_the_requests_whose_body_matches()
+        {
+            Faults.Add(new FaultRule { Method = "POST", Path = "^/calls/stream_query$", Body = "\"limit\":\\s*7\\b", Action = new FaultAction { Status = 500 } });
+            var other = AllCallsQuery.Replace("}", ",\"limit\":70}", StringComparison.Ordinal);
+            var matching = AllCallsQuery.Replace("}", ",\"limit\":7}", StringComparison.Ordinal);
+
+            var unaffected = await emulator.PostAsync("/calls/stream_query", other);
+            var faulted = await emulator.PostAsync("/calls/stream_query", matching);
+            var after = await emulator.PostAsync("/calls/stream_query", matching);
+
+            Assert.Equal(HttpStatusCode.OK, unaffected.Status);
+            Assert.Equal(HttpStatusCode.InternalServerError, faulted.Status);
+            Assert.Equal(HttpStatusCode.OK, after.Status);
+        }
+
+        [Fact]
         public async Task A_delay_holds_the_real_response_back()
         {
             Faults.Add("GET", "evaluation_runs$", new FaultAction { DelayMs = 300 });

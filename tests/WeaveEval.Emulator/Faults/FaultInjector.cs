@@ -17,7 +17,8 @@ namespace WeaveEval.Emulator.Faults
         {
             if (rule.Times < 1) throw new ArgumentOutOfRangeException(nameof(rule), "times must be at least 1");
             var pattern = new Regex(rule.Path, RegexOptions.CultureInvariant);
-            lock (gate) rules.Add(new ActiveRule(rule, pattern, rule.Times));
+            var body = rule.Body is null ? null : new Regex(rule.Body, RegexOptions.CultureInvariant);
+            lock (gate) rules.Add(new ActiveRule(rule, pattern, body, rule.Times));
         }
 
         /// <summary>Shorthand for tests: <c>Faults.Add("POST", "eval_results", new FaultAction { Status = 503 }, times: 2)</c>.</summary>
@@ -35,7 +36,7 @@ namespace WeaveEval.Emulator.Faults
             get { lock (gate) { var total = 0; foreach (var rule in rules) total += rule.Remaining; return total; } }
         }
 
-        internal FaultAction? Take(string method, string path)
+        internal FaultAction? Take(string method, string path, string body = "")
         {
             lock (gate)
             {
@@ -44,6 +45,7 @@ namespace WeaveEval.Emulator.Faults
                     if (rule.Remaining == 0) continue;
                     if (rule.Rule.Method is not null && !string.Equals(rule.Rule.Method, method, StringComparison.OrdinalIgnoreCase)) continue;
                     if (!rule.Pattern.IsMatch(path)) continue;
+                    if (rule.Body is not null && !rule.Body.IsMatch(body)) continue;
                     rule.Remaining--;
                     return rule.Rule.Action;
                 }
@@ -53,15 +55,17 @@ namespace WeaveEval.Emulator.Faults
 
         private sealed class ActiveRule
         {
-            public ActiveRule(FaultRule rule, Regex pattern, int remaining)
+            public ActiveRule(FaultRule rule, Regex pattern, Regex? body, int remaining)
             {
                 Rule = rule;
                 Pattern = pattern;
+                Body = body;
                 Remaining = remaining;
             }
 
             public FaultRule Rule { get; }
             public Regex Pattern { get; }
+            public Regex? Body { get; }
             public int Remaining { get; set; }
         }
     }

@@ -15,6 +15,10 @@ namespace WeaveEval.Emulator.Faults
         /// <summary>Regular expression searched in the request path (no query string).</summary>
         public string Path { get; set; } = ".*";
 
+        /// <summary>Regular expression searched in the request body as text; null matches every body. Picks one
+        /// request among several to one route (one run's page among the requests that go out together).</summary>
+        public string? Body { get; set; }
+
         /// <summary>How many matching requests this rule affects before real responses resume.</summary>
         public int Times { get; set; } = 1;
 

@@ -111,7 +111,7 @@ namespace WeaveEval.Emulator.Hosting
                 return;
             }
 
-            var fault = faults.Take(context.Request.Method, context.Request.Path.Value ?? "");
+            var fault = faults.Take(context.Request.Method, context.Request.Path.Value ?? "", Encoding.UTF8.GetString(body));
             if (fault is not null)
             {
                 if (fault.DelayMs is int delay) await Task.Delay(delay, context.RequestAborted);
