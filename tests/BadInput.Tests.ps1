@@ -73,18 +73,21 @@ Describe 'Evaluation run ids' {
     BeforeEach { Reset-WeaveTestEnvironment -Emulator $emulator }
 
     Context '<Command> with an odd run id' -ForEach @(
-        @{ Command = 'Get-WeaveEvaluationRun'; Route = '/calls/stream_query' }
-        @{ Command = 'Get-WeaveEvalResult'; Route = '/calls/stream_query' }
-        @{ Command = 'Get-WeaveEvalSummary'; Route = '/calls/stream_query' }
+        # The run check goes out together with the summary and the first page: the id travels in JSON bodies only.
+        @{ Command = 'Get-WeaveEvaluationRun'; Routes = @('/calls/stream_query') }
+        @{ Command = 'Get-WeaveEvalResult'; Routes = @('/calls/stream_query', '/v2/acme-ai/support-bot/eval_results/query') }
+        @{ Command = 'Get-WeaveEvalSummary'; Routes = @('/calls/stream_query', '/v2/acme-ai/support-bot/eval_results/query') }
     ) {
-        It 'sends <Id> only in the JSON body of <Route> and reports WeaveEval.NotFound' -ForEach @(
+        It 'sends <Id> only in JSON bodies (<Routes>) and reports WeaveEval.NotFound' -ForEach @(
             @{ Id = 'a/b?c#d' }
             @{ Id = '../../v2/acme-ai/support-bot/evaluation_runs' }
             @{ Id = 'ünï cødé 日本' }
         ) {
             $run = Invoke-WeaveCaptured -Emulator $emulator { & $Command -EvaluationRunId $Id }
-            $run.Requests.Path | Should -Be $Route
-            ($run.Requests[0].Body | ConvertFrom-Json).filter.call_ids | Should -BeExactly $Id
+            @($run.Requests.Path | Sort-Object -Unique) | Should -Be $Routes
+            $check = @($run.Requests | Where-Object Path -EQ '/calls/stream_query')
+            $check.Count | Should -Be 1
+            ($check[0].Body | ConvertFrom-Json).filter.call_ids | Should -BeExactly $Id
             $run.Errors.Count | Should -Be 1
             $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.NotFound,*'
             $run.Errors[0].TargetObject | Should -BeExactly $Id

@@ -14,6 +14,8 @@ BeforeAll {
 
     function Get-FlatColumn($Object) { @($Object.PSObject.Properties.Name | Where-Object { $_ -like 'Input.*' -or $_ -like 'Score.*' }) }
     function Get-ResultRequest { @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object { $_.path -like '*/eval_results/query' -and $_.body -notmatch '"include_rows":\s*false' }) }
+    # A call of several runs first asks each run for one row (its input fields, for the columns): those are not pages.
+    function Get-PageRequest { @(Get-ResultRequest | Where-Object { $_.body -notmatch '"limit":\s*1,' }) }
     function Get-SummaryRequest { @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object { $_.path -like '*/eval_results/query' -and $_.body -match '"include_rows":\s*false' }) }
 }
 
@@ -196,11 +198,15 @@ Describe 'Get-WeaveEvalResult' {
             $results[-1].'Input.id' | Should -BeNullOrEmpty
         }
 
-        It 'warns once about an input key first seen after output began' {
+        It 'gives the first object a column for every input field of every run (one small request per run)' {
+            # Run C's inline examples have no "id"; run A's dataset rows do: Export-Csv takes its header from C's first trial.
             $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunC, $demo.RunA -WarningVariable warned -WarningAction SilentlyContinue)
-            @($warned).Count | Should -Be 1
-            "$($warned[0])" | Should -Match 'Input\.id'
-            $results[-1].Inputs.id | Should -Be 'q2'
+            @($warned).Count | Should -Be 0
+            $results[0].PSObject.Properties.Name | Should -Contain 'Input.id'
+            $results[0].'Input.id' | Should -BeNullOrEmpty
+            $results[-1].'Input.id' | Should -Be 'q2'
+            $probes = @(Get-ResultRequest | Where-Object { $_.body -match '"limit":\s*1,' })
+            $probes.Count | Should -Be 2
         }
 
         It 'reads the summary once for all runs' {
@@ -213,8 +219,8 @@ Describe 'Get-WeaveEvalResult' {
             $results.Count | Should -Be 6
             $results.Inputs.id | Sort-Object -Unique | Should -Be @('q1', 'q2')
             @($results | Where-Object EvaluationRunId -eq $demo.RunB).Count | Should -Be 2
-            (Get-ResultRequest).Count | Should -Be 1
-            (Get-ResultRequest)[0].body | Should -Match '"require_intersection":\s*true'
+            (Get-PageRequest).Count | Should -Be 1
+            (Get-PageRequest)[0].body | Should -Match '"require_intersection":\s*true'
         }
 
         It 'takes runs from the pipeline (Get-WeaveEvaluationRun | Get-WeaveEvalResult)' {
@@ -266,8 +272,9 @@ Describe 'Get-WeaveEvalResult' {
 
         It '-First beyond the end gives every trial' {
             @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -First 100 -PageSize 2).Count | Should -Be 6
-            (Get-ResultRequest).Count | Should -Be 2
-            (Get-ResultRequest).body | ForEach-Object { $_ | Should -Match '"limit":\s*2\b' }
+            # Three rows: a page of 2, then only the 1 row the first page's total_rows says is left.
+            (Get-ResultRequest).body | ForEach-Object { ($_ | ConvertFrom-Json).limit } | Should -Be @(2, 1)
+            (Get-ResultRequest).body | ForEach-Object { ($_ | ConvertFrom-Json).offset } | Should -Be @(0, 2)
         }
 
         It '-Skip skips trials' {
@@ -279,7 +286,8 @@ Describe 'Get-WeaveEvalResult' {
 
         It '-First stops before the next run' {
             @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunC -First 2).EvaluationRunId | Sort-Object -Unique | Should -Be $demo.RunA
-            (Get-ResultRequest).Count | Should -Be 1
+            (Get-PageRequest).Count | Should -Be 1
+            ((Get-PageRequest)[0].body | ConvertFrom-Json).limit | Should -Be 2
         }
 
         It 'writes each page as it arrives, before the next one is answered' {
@@ -287,7 +295,8 @@ Describe 'Get-WeaveEvalResult' {
             # over the later pages' delays; objects collected before writing would arrive together.
             Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results/query' -Times 10 -Action @{ delayMs = 700 }
             try {
-                $arrivals = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -PageSize 1 | ForEach-Object { [DateTime]::UtcNow })
+                # One request at a time (-ThrottleLimit 1): with pages in flight they would all be answered together.
+                $arrivals = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA -PageSize 1 -ThrottleLimit 1 | ForEach-Object { [DateTime]::UtcNow })
             }
             finally { Clear-WeaveEmulatorFault -Emulator $emulator }
             $arrivals.Count | Should -Be 6

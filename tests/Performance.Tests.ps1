@@ -13,8 +13,9 @@ BeforeAll {
     $generated = Invoke-WeaveEmulatorAdmin -Emulator $emulator -Method Post -Path 'generate' -Body @{ project = 'acme-ai/perf'; rows = 30; trials = 2; runs = 4; apiRuns = 1; seed = 3 }
     $generatedRuns = @($generated.sdkRunIds) + @($generated.apiRunIds)
 
+    # The pages: not the summary (include_rows false), not the one-row requests that learn each run's input fields.
     function Get-ResultRequest {
-        @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object { $_.path -like '*/eval_results/query' -and $_.body -notmatch '"include_rows":\s*false' })
+        @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object { $_.path -like '*/eval_results/query' -and $_.body -notmatch '"include_rows":\s*false' -and $_.body -notmatch '"limit":1,' })
     }
 
     function Export-Results([string] $Path, [hashtable] $Parameters) {
@@ -22,10 +23,9 @@ BeforeAll {
         [IO.File]::ReadAllBytes($Path)
     }
 
-    # The first eval_results read to arrive after the summary (which is also an eval_results request) answers late.
-    function Set-SlowFirstRead([int] $DelayMs) {
-        Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results/query$' -Times 1 -Action @{ delayMs = 0 }
-        Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results/query$' -Times 1 -Action @{ delayMs = $DelayMs }
+    # The first page of a run (not its summary or its one-row input probe) gets $Action.
+    function Set-PageFault([string] $RunId, [hashtable] $Action) {
+        Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results/query$' -Body "$RunId.*`"limit`":(?!1,)" -Times 1 -Action $Action
     }
 
     # Run ids of the results, each run once, in output order.
@@ -62,25 +62,26 @@ Describe 'Get-WeaveEvalResult with concurrent reads' {
         }
 
         It 'keeps the input order and each run together when a run answers late' {
-            Set-SlowFirstRead 1500
+            Set-PageFault $generatedRuns[0] @{ delayMs = 1500 }
             $results = @(Get-WeaveEvalResult -Project perf -EvaluationRunId $generatedRuns -WarningAction SilentlyContinue)
             $results.Count | Should -Be ($generatedRuns.Count * 60)
             Get-RunOrder $results | Should -Be $generatedRuns
         }
 
         It 'reads the other runs while a slow one is still on its way' {
-            Set-SlowFirstRead 1500
+            Set-PageFault $generatedRuns[0] @{ delayMs = 1500 }
             $null = Get-WeaveEvalResult -Project perf -EvaluationRunId $generatedRuns -WarningAction SilentlyContinue
-            # The emulator logs a request once it has answered: the slow read is logged last. Reads that
-            # started after it and were answered before it ran at the same time (one at a time, none could).
+            # The emulator logs a request once it has answered. Reads that started after the slow one and
+            # were answered before it ran at the same time (one at a time, none could).
             $reads = Get-ResultRequest
             $reads.Count | Should -Be $generatedRuns.Count
-            $slow = $reads[-1]
-            @($reads | Select-Object -First ($reads.Count - 1) | Where-Object { [datetime] $_.startedAt -ge [datetime] $slow.startedAt }).Count | Should -BeGreaterThan 0
+            $slowAt = [array]::FindIndex([object[]] $reads, [Predicate[object]] { param($r) $r.body -match $generatedRuns[0] })
+            $slow = $reads[$slowAt]
+            @($reads | Select-Object -First $slowAt | Where-Object { [datetime] $_.startedAt -ge [datetime] $slow.startedAt }).Count | Should -BeGreaterThan 0
         }
 
         It '-ThrottleLimit 1 reads one run after the other' {
-            Set-SlowFirstRead 500
+            Set-PageFault $generatedRuns[0] @{ delayMs = 500 }
             $null = Get-WeaveEvalResult -Project perf -EvaluationRunId $generatedRuns -ThrottleLimit 1 -WarningAction SilentlyContinue
             $reads = Get-ResultRequest
             for ($i = 0; $i -lt $generatedRuns.Count; $i++) { $reads[$i].body | Should -Match $generatedRuns[$i] }
@@ -106,14 +107,13 @@ Describe 'Get-WeaveEvalResult with concurrent reads' {
 
     Context 'a run that fails' {
         It 'reports the failed run in its place and writes the others whole' {
-            Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results/query$' -Times 1 -Action @{ delayMs = 0 }
-            Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results/query$' -Times 1 -Action @{ status = 400; body = @{ reason = 'bad page' } }
+            Set-PageFault $generatedRuns[2] @{ status = 400; body = @{ reason = 'bad page' } }
             $output = @(Get-WeaveEvalResult -Project perf -EvaluationRunId $generatedRuns -WarningAction SilentlyContinue -ErrorAction Continue 2>&1)
             $errors = @($output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
             $errors.Count | Should -Be 1
             $errors[0].FullyQualifiedErrorId | Should -Be 'WeaveEval.BadRequest,WeaveEval.Commands.GetWeaveEvalResultCommand'
             $failed = $errors[0].TargetObject
-            $failed | Should -BeIn $generatedRuns
+            $failed | Should -Be $generatedRuns[2]
 
             $expected = @(foreach ($id in $generatedRuns) { if ($id -eq $failed) { 'error' } else { $id } })
             $order = @(foreach ($item in $output) {

@@ -250,12 +250,12 @@ Describe 'A failure part-way through a list' {
     }
 
     It 'Get-WeaveEvalResult writes the trials received exactly once, then stops without reading further runs' {
-        Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results' -Times 3 -Action @{}
-        Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results' -Times 10 -Action @{ status = 503 }
+        # Run A's third row (pages of one row) fails every time; its first two rows are written first.
+        Add-WeaveEmulatorFault -Emulator $emulator -Path 'eval_results' -Body "$($demo.RunA).*`"offset`":2\b" -Times 10 -Action @{ status = 503 }
         $run = Invoke-WeaveCaptured { Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunB -PageSize 1 -MaximumRetryCount 1 -RetryIntervalSec 0 }
 
-        $run.Output.Count | Should -BeGreaterThan 0
-        $run.Output.PredictAndScoreCallId | Should -Be $baseline.ResultsA[0..($run.Output.Count - 1)]
+        $run.Output.Count | Should -Be 4
+        $run.Output.PredictAndScoreCallId | Should -Be $baseline.ResultsA[0..3]
         $run.Output.EvaluationRunId | Select-Object -Unique | Should -Be $demo.RunA
         $run.Terminated | Should -BeTrue
         $run.Errors[-1].FullyQualifiedErrorId | Should -Be 'WeaveEval.StreamInterrupted,WeaveEval.Commands.GetWeaveEvalResultCommand'

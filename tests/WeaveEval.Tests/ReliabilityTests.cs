@@ -69,13 +69,15 @@ namespace WeaveEval.Tests
 
             var error = await Assert.ThrowsAsync<WeaveStreamInterruptedException>(async () =>
             {
-                await foreach (var result in client.QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { "A" }, PageSize = 2 }, null, CancellationToken.None)) received.Add(result);
+                await foreach (var result in client.QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { "A" }, PageSize = 2 }, CancellationToken.None)) received.Add(result);
             });
 
             Assert.Equal(new[] { "a0t0", "a0t1", "a1t0" }, received.Select(r => r.PredictAndScoreCallId));
             Assert.Equal(3, error.ItemsReceived);
             Assert.Equal("ServerError", Assert.IsType<WeaveApiException>(error.InnerException).ErrorId);
-            Assert.Equal(3, handler.Requests.Count);
+            // The first page, then both remaining pages at once (pages in flight): the first, tried twice, ends
+            // the list, and the other is stopped wherever it then is (up to its own two tries).
+            Assert.InRange(handler.Requests.Count, 3, 5);
         }
 
         [Fact]

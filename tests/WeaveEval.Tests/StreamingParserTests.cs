@@ -112,7 +112,7 @@ namespace WeaveEval.Tests
             {
                 var (rows, reader) = await ReadAll(new TrickleStream(body, 7, seed: seed));
                 Assert.Equal(3, rows.Count);
-                Assert.Equal(3, reader.TotalRows);
+                Assert.Equal(3, reader.TotalItems);
                 Assert.Empty(reader.Warnings);
                 var first = rows[0].Results;
                 Assert.Equal(2, first.Count);
@@ -137,7 +137,7 @@ namespace WeaveEval.Tests
             var body = "{\"warnings\":[\"w1\",\"w2\"],\"summary\":{\"row_count\":1,\"evaluations\":[]},\"total_rows\":12,\"rows\":[{\"row_digest\":\"d\",\"raw_data_row\":\"weave:///e/p/object/ds:x/attr/rows/id/d\",\"evaluations\":[{\"evaluation_call_id\":\"r\",\"trials\":[{\"predict_and_score_call_id\":\"pas\",\"scores\":null}]}],\"extra\":[1,2]}],\"later\":true}";
             var (rows, reader) = await ReadAll(new TrickleStream(body, 3));
             var result = rows.Single().Results.Single();
-            Assert.Equal(12, reader.TotalRows);
+            Assert.Equal(12, reader.TotalItems);
             Assert.Equal(new[] { "w1", "w2" }, reader.Warnings);
             Assert.Null(result.Inputs);
             Assert.Equal("weave:///e/p/object/ds:x/attr/rows/id/d", result.DatasetRowRef);

@@ -276,7 +276,6 @@ namespace WeaveEval.Tests
         public async Task Eval_results_are_paged_and_yielded_per_trial_in_order()
         {
             var log = new RecordingLog();
-            var progress = new List<(long, long)>();
             var handler = new StubHandler((request, index) =>
             {
                 var body = BodyOf(request);
@@ -287,7 +286,7 @@ namespace WeaveEval.Tests
             });
             var client = new WeaveClient(Connections.Create(), log, handler);
             var query = new EvalResultsQuery { RunIds = new[] { "A", "B" }, RequireIntersection = true, PageSize = 2 };
-            var results = await client.QueryEvalResultsAsync(query, (done, total) => progress.Add((done, total)), CancellationToken.None).ToListAsync();
+            var results = await client.QueryEvalResultsAsync(query, CancellationToken.None).ToListAsync();
 
             Assert.Equal(15, results.Count);
             Assert.Equal(new[] { "a0t0", "a0t1", "b0t0", "a1t0" }, results.Take(4).Select(r => r.PredictAndScoreCallId));
@@ -295,7 +294,6 @@ namespace WeaveEval.Tests
             Assert.Equal("B", results[2].EvaluationRunId);
             Assert.Equal("d4", results.Last().RowDigest);
             Assert.Equal(4L, results.Last().Inputs!["n"]);
-            Assert.Equal(new[] { (2L, 5L), (4L, 5L), (5L, 5L) }, progress);
             Assert.Equal(3, handler.Requests.Count);
             Assert.Single(log.WarningLines);
 
@@ -322,7 +320,7 @@ namespace WeaveEval.Tests
                 return StubHandler.Stream(HttpStatusCode.OK, new TrickleStream(page, 7, failAfter));
             });
             var client = new WeaveClient(Connections.Create(), NullWeaveLog.Instance, handler, new RecordingDelay().DelayAsync);
-            var results = await client.QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { "A", "B" }, PageSize = 4 }, null, CancellationToken.None).ToListAsync();
+            var results = await client.QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { "A", "B" }, PageSize = 4 }, CancellationToken.None).ToListAsync();
 
             Assert.Equal(Enumerable.Range(0, 6).Select(i => "d" + i), results.Select(r => r.RowDigest).Distinct());
             Assert.Equal(18, results.Count);
@@ -339,11 +337,11 @@ namespace WeaveEval.Tests
             var page = "{\"rows\":[{\"row_digest\":\"d\",\"raw_data_row\":\"weave:///acme-ai/support-bot/object/support-qa:x/attr/rows/id/d\",\"evaluations\":[{\"evaluation_call_id\":\"A\",\"trials\":[{\"predict_and_score_call_id\":\"p\"}]}]}],\"total_rows\":1,\"summary\":null,\"warnings\":[]}";
             var handler = new StubHandler((request, index) => StubHandler.Json(HttpStatusCode.OK, page));
             var client = new WeaveClient(Connections.Create(), NullWeaveLog.Instance, handler);
-            var result = (await client.QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { "A" } }, null, CancellationToken.None).ToListAsync()).Single();
+            var result = (await client.QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { "A" } }, CancellationToken.None).ToListAsync()).Single();
             Assert.Null(result.Inputs);
             Assert.Equal("weave:///acme-ai/support-bot/object/support-qa:x/attr/rows/id/d", result.DatasetRowRef);
 
-            var without = (await client.QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { "A" }, IncludeInputs = false }, null, CancellationToken.None).ToListAsync()).Single();
+            var without = (await client.QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { "A" }, IncludeInputs = false }, CancellationToken.None).ToListAsync()).Single();
             Assert.Null(without.DatasetRowRef);
             Assert.Equal(false, BodyOf(handler.Requests[1])["include_raw_data_rows"]);
         }
@@ -352,7 +350,7 @@ namespace WeaveEval.Tests
         public async Task Eval_results_without_run_ids_are_refused()
         {
             var client = new WeaveClient(Connections.Create(), NullWeaveLog.Instance, new StubHandler((r, i) => StubHandler.Json(HttpStatusCode.OK, "{}")));
-            var error = await Assert.ThrowsAsync<WeaveException>(() => client.QueryEvalResultsAsync(new EvalResultsQuery(), null, CancellationToken.None).ToListAsync());
+            var error = await Assert.ThrowsAsync<WeaveException>(() => client.QueryEvalResultsAsync(new EvalResultsQuery(), CancellationToken.None).ToListAsync());
             Assert.Equal("InvalidArgument", error.ErrorId);
         }
     }

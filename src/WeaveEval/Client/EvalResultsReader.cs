@@ -12,7 +12,7 @@ namespace WeaveEval.Client
     /// <c>rows</c> is parsed once it is wholly in the buffer and handed out at once, so memory stays at
     /// one row however large the page. <c>total_rows</c> and <c>warnings</c> are read wherever they appear.
     /// </summary>
-    internal sealed class EvalResultsReader : IDisposable
+    internal sealed class EvalResultsReader : IPageParser<EvalRow>
     {
         private enum Phase
         {
@@ -41,6 +41,7 @@ namespace WeaveEval.Client
         private JsonReaderState state = new JsonReaderState(Options);
         private Phase phase = Phase.BeforeDocument;
         private string? pendingProperty;
+        private readonly List<string> serverWarnings = new List<string>();
 
         public EvalResultsReader(IBodySource source, bool includeInputs, string entity, string project, int initialBufferSize = 64 * 1024)
         {
@@ -51,12 +52,23 @@ namespace WeaveEval.Client
             buffer = new PooledReadBuffer(initialBufferSize);
         }
 
-        public long? TotalRows { get; private set; }
+        /// <summary><c>total_rows</c>, once it has been read.</summary>
+        public long? TotalItems { get; private set; }
 
-        public List<string> Warnings { get; } = new List<string>();
+        public IReadOnlyList<string> Warnings => serverWarnings;
+
+        public EvalRow Current { get; private set; } = null!;
+
+        public async Task<bool> MoveNextAsync(CancellationToken cancellationToken)
+        {
+            var row = await ReadRowAsync(cancellationToken).ConfigureAwait(false);
+            if (row == null) return false;
+            Current = row;
+            return true;
+        }
 
         /// <summary>The next row, or null once the document is complete.</summary>
-        public async Task<EvalRow?> ReadRowAsync(CancellationToken cancellationToken)
+        internal async Task<EvalRow?> ReadRowAsync(CancellationToken cancellationToken)
         {
             while (true)
             {
@@ -191,11 +203,11 @@ namespace WeaveEval.Client
             var value = JsonText.ReadValue(ref reader);
             if (property == "total_rows")
             {
-                TotalRows = Mapping.AsLong(value);
+                TotalItems = Mapping.AsLong(value);
             }
             else if (value is JsonList warnings)
             {
-                foreach (var warning in warnings) if (warning != null) Warnings.Add(Mapping.AsText(warning)!);
+                foreach (var warning in warnings) if (warning != null) serverWarnings.Add(Mapping.AsText(warning)!);
             }
         }
 

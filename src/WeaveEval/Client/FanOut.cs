@@ -11,7 +11,7 @@ namespace WeaveEval.Client
     /// One outcome of <see cref="FanOut"/>: a value of <see cref="Input"/>, or the failure of the request
     /// (or stream) for <see cref="Input"/>, so that the caller can report that input and go on.
     /// </summary>
-    public sealed class ItemResult<TIn, TOut>
+    internal sealed class ItemResult<TIn, TOut>
     {
         internal ItemResult(TIn input, TOut? value, Exception? exception)
         {
@@ -35,7 +35,7 @@ namespace WeaveEval.Client
     /// outcomes in input order. Cancelling the token or disposing the enumerator cancels the requests
     /// still running and waits until they have stopped.
     /// </summary>
-    public static class FanOut
+    internal static class FanOut
     {
         /// <summary>
         /// <paramref name="fetch"/> for every input, at most <paramref name="throttle"/> at a time; each
@@ -54,29 +54,6 @@ namespace WeaveEval.Client
             if (fetch == null) throw new ArgumentNullException(nameof(fetch));
             CheckAtLeastOne(throttle, nameof(throttle));
             return OrderedConcurrentIterator(inputs, fetch, throttle, ct);
-        }
-
-        /// <summary>
-        /// The items of the stream <paramref name="open"/> returns for each input: all of the first
-        /// input's stream, then all of the second one's, and so on. Up to <paramref name="throttle"/>
-        /// streams (the one being handed out and the next ones) are read at once, each at most
-        /// <paramref name="capacity"/> items ahead of the caller. A stream that fails yields, after the
-        /// items it delivered, one <see cref="ItemResult{TIn,TOut}"/> with the exception, and the next
-        /// stream follows. <paramref name="open"/> gets the token that stops its stream; it is also passed
-        /// to the stream's enumerator.
-        /// </summary>
-        public static IAsyncEnumerable<ItemResult<TIn, TOut>> OrderedConcurrentStreamsAsync<TIn, TOut>(
-            IEnumerable<TIn> inputs,
-            Func<TIn, CancellationToken, IAsyncEnumerable<TOut>> open,
-            int throttle,
-            int capacity,
-            CancellationToken ct)
-        {
-            if (inputs == null) throw new ArgumentNullException(nameof(inputs));
-            if (open == null) throw new ArgumentNullException(nameof(open));
-            CheckAtLeastOne(throttle, nameof(throttle));
-            CheckAtLeastOne(capacity, nameof(capacity));
-            return OrderedConcurrentStreamsIterator(inputs, open, throttle, capacity, ct);
         }
 
         private static void CheckAtLeastOne(int value, string name)
@@ -108,60 +85,6 @@ namespace WeaveEval.Client
                 try
                 {
                     await window.DisposeAsync().ConfigureAwait(false);
-                }
-                finally
-                {
-                    pending.Dispose();
-                }
-            }
-        }
-
-        private static async IAsyncEnumerable<ItemResult<TIn, TOut>> OrderedConcurrentStreamsIterator<TIn, TOut>(
-            IEnumerable<TIn> inputs,
-            Func<TIn, CancellationToken, IAsyncEnumerable<TOut>> open,
-            int throttle,
-            int capacity,
-            [EnumeratorCancellation] CancellationToken ct)
-        {
-            var window = new Queue<(TIn Input, ReadAheadBuffer<TOut> Buffer)>();
-            var pending = inputs.GetEnumerator();
-            try
-            {
-                while (true)
-                {
-                    while (window.Count < throttle && pending.MoveNext())
-                    {
-                        var input = pending.Current;
-                        window.Enqueue((input, ReadAheadBuffer<TOut>.Start(token => open(input, token), capacity, ct)));
-                    }
-                    if (window.Count == 0) yield break;
-                    var (current, buffer) = window.Peek();
-                    Exception? failure = null;
-                    while (true)
-                    {
-                        bool more;
-                        try
-                        {
-                            more = await buffer.MoveNextAsync(ct).ConfigureAwait(false);
-                        }
-                        catch (Exception e) when (!ct.IsCancellationRequested)
-                        {
-                            failure = e;
-                            break;
-                        }
-                        if (!more) break;
-                        yield return new ItemResult<TIn, TOut>(current, buffer.Current, null);
-                    }
-                    window.Dequeue();
-                    await buffer.DisposeAsync().ConfigureAwait(false);
-                    if (failure != null) yield return new ItemResult<TIn, TOut>(current, default, failure);
-                }
-            }
-            finally
-            {
-                try
-                {
-                    await Task.WhenAll(window.Select(entry => entry.Buffer.DisposeAsync().AsTask())).ConfigureAwait(false);
                 }
                 finally
                 {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -18,7 +19,7 @@ namespace WeaveEval.Client
     /// lines are skipped and each line is parsed in place. A missing final newline is fine; a final line
     /// that is cut off reports <see cref="StreamDroppedException"/> so the caller can resume.
     /// </summary>
-    internal sealed class JsonLinesReader<T> : IDisposable
+    internal sealed class JsonLinesReader<T> : IPageParser<T>
     {
         private const int InitialBufferSize = 64 * 1024;
 
@@ -36,6 +37,11 @@ namespace WeaveEval.Client
         }
 
         public T Current { get; private set; } = default!;
+
+        /// <summary>JSON Lines routes do not say how many items the whole list has.</summary>
+        public long? TotalItems => null;
+
+        public IReadOnlyList<string> Warnings => Array.Empty<string>();
 
         public async Task<bool> MoveNextAsync(CancellationToken cancellationToken)
         {

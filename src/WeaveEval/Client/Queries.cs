@@ -6,8 +6,8 @@ namespace WeaveEval.Client
     /// <summary>Paging of a list route.</summary>
     public sealed class PageRequest
     {
-        /// <summary>Items asked for per request.</summary>
-        public int PageSize { get; set; } = 100;
+        /// <summary>Items asked for per request; null: a small first page, then pages of a few MB.</summary>
+        public int? PageSize { get; set; }
 
         /// <summary>Items to skip first.</summary>
         public long Offset { get; set; }
@@ -25,20 +25,16 @@ namespace WeaveEval.Client
         /// <summary>Only runs that are trace roots (SDK runs started inside another op are dropped).</summary>
         public bool TopLevelOnly { get; set; }
 
-        public int PageSize { get; set; } = 100;
+        /// <summary>Runs asked for per request; null: a small first page, then pages of a few MB.</summary>
+        public int? PageSize { get; set; }
+
+        /// <summary>Stop after this many runs (null: all); no request asks for more.</summary>
+        public long? MaxItems { get; set; }
     }
 
     /// <summary>What <see cref="WeaveClient.QueryEvalResultsAsync"/> asks the eval_results route for.</summary>
     public sealed class EvalResultsQuery
     {
-        /// <summary>
-        /// Rows per eval_results/query request, chosen by measurement (bench/README.md: 50, 100, 200, 500
-        /// and 1000 rows at 100k trials). Below 100 the per-request cost shows; from 500 on the export is
-        /// slower and the peak memory higher (a page is parsed ahead of the output); 100 and 200 tie, and
-        /// 200 halves the number of requests.
-        /// </summary>
-        public const int DefaultPageSize = 200;
-
         public IReadOnlyList<string> RunIds { get; set; } = Array.Empty<string>();
 
         public bool RequireIntersection { get; set; }
@@ -51,13 +47,8 @@ namespace WeaveEval.Client
 
         public bool IncludeCosts { get; set; }
 
-        public int PageSize { get; set; } = DefaultPageSize;
-
-        /// <summary>
-        /// Request and parse the next page while the caller works through the current one (the default).
-        /// Off for a caller that may stop early (-First) and must cause no request it does not need.
-        /// </summary>
-        public bool ReadAhead { get; set; } = true;
+        /// <summary>Rows per request (the user's -PageSize); null: sized by <see cref="PagingOptions.ForEvalResults"/>.</summary>
+        public int? PageSize { get; set; }
     }
 
     /// <summary>Aggregated scorer statistics of one or more runs.</summary>

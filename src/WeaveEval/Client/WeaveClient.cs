@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -53,22 +54,23 @@ namespace WeaveEval.Client
 
         /// <summary>
         /// Every run of the project (SDK and API), newest first, through POST /calls/stream_query with the
-        /// Evaluation.evaluate:* wildcard; paged, de-duplicated by id; stops requesting when the caller stops.
+        /// Evaluation.evaluate:* wildcard; paged (a page of 100, then pages of a few MB), de-duplicated by id;
+        /// lazy: the next page is asked for only once the caller has taken the last run of the one before.
         /// </summary>
         public IAsyncEnumerable<EvaluationRun> ListEvaluationRunsAsync(RunListQuery query, CancellationToken ct)
         {
             if (query == null) throw new ArgumentNullException(nameof(query));
-            var pageSize = Math.Max(1, query.PageSize);
             var inputRefs = query.InputRefs?.Where(r => !string.IsNullOrEmpty(r)).Distinct(StringComparer.Ordinal).ToArray();
-            var calls = PagedJsonLinesAsync(
+            var list = new PagedList<CallLine>(
+                transport,
+                "evaluation runs",
                 (offset, limit) => new WeaveRequest(HttpMethod.Post, "calls/stream_query", RunsQueryBody(inputRefs, query.TopLevelOnly, null, limit, offset), jsonLines: true),
-                WireFormat.ParseCall,
-                call => call.Id,
-                pageSize,
-                0,
-                null,
-                ct);
-            return StopsWithCountAsync(MapAsync(calls, call => Mapping.ToEvaluationRun(call, Entity, Project), ct), "evaluation runs", ct);
+                response => new JsonLinesReader<CallLine>(response, WireFormat.ParseCall))
+            {
+                Identity = call => call.Id,
+            };
+            var options = PagingOptions.Lazy(query.PageSize, query.MaxItems);
+            return MapAsync(ReadOneListAsync(list, options, ct), call => Mapping.ToEvaluationRun(call, Entity, Project), ct);
         }
 
         /// <summary>Reads runs by id, one calls query per ≤100 ids; ids the server does not know are absent from the answer.</summary>
@@ -80,15 +82,12 @@ namespace WeaveEval.Client
             for (var first = 0; first < distinct.Count; first += ReadBatchSize)
             {
                 var batch = distinct.GetRange(first, Math.Min(ReadBatchSize, distinct.Count - first));
-                var calls = PagedJsonLinesAsync(
+                var list = new PagedList<CallLine>(
+                    transport,
+                    "evaluation runs",
                     (offset, limit) => new WeaveRequest(HttpMethod.Post, "calls/stream_query", RunsQueryBody(null, false, batch, limit, offset), jsonLines: true),
-                    WireFormat.ParseCall,
-                    call => call.Id,
-                    batch.Count,
-                    0,
-                    batch.Count,
-                    ct);
-                await foreach (var call in calls.ConfigureAwait(false))
+                    response => new JsonLinesReader<CallLine>(response, WireFormat.ParseCall));
+                await foreach (var call in ReadOneListAsync(list, PagingOptions.Lazy(batch.Count, batch.Count), ct).ConfigureAwait(false))
                 {
                     if (call.Id != null) result[call.Id] = Mapping.ToEvaluationRun(call, Entity, Project);
                 }
@@ -105,20 +104,20 @@ namespace WeaveEval.Client
             return ParseDocument(body, display, (ref Utf8JsonReader reader) => WireFormat.ParsePrediction(ref reader, Entity, Project));
         }
 
-        /// <summary>The v2 predictions of a run (or of the project when <paramref name="evaluationRunId"/> is null), paged.</summary>
+        /// <summary>The v2 predictions of a run (or of the project when <paramref name="evaluationRunId"/> is null), paged lazily.</summary>
         public IAsyncEnumerable<Prediction> ListPredictionsAsync(string? evaluationRunId, PageRequest page, CancellationToken ct)
         {
             if (page == null) throw new ArgumentNullException(nameof(page));
             var filter = string.IsNullOrEmpty(evaluationRunId) ? string.Empty : "evaluation_run_id=" + UrlPath.QueryValue(evaluationRunId!) + "&";
-            var predictions = PagedJsonLinesAsync(
+            var list = new PagedList<Prediction>(
+                transport,
+                "predictions",
                 (offset, limit) => new WeaveRequest(HttpMethod.Get, projectPath + "predictions?" + filter + "limit=" + limit + "&offset=" + offset, null, jsonLines: true),
-                (ref Utf8JsonReader reader) => WireFormat.ParsePrediction(ref reader, Entity, Project),
-                null,
-                Math.Max(1, page.PageSize),
-                Math.Max(0, page.Offset),
-                page.MaxItems,
-                ct);
-            return StopsWithCountAsync(predictions, "predictions", ct);
+                response => new JsonLinesReader<Prediction>(response, (ref Utf8JsonReader reader) => WireFormat.ParsePrediction(ref reader, Entity, Project)))
+            {
+                Offset = Math.Max(0, page.Offset),
+            };
+            return ReadOneListAsync(list, PagingOptions.Lazy(page.PageSize, page.MaxItems), ct);
         }
 
         /// <summary>Aggregated scorer statistics of the runs (eval_results/query with include_rows=false, include_summary=true).</summary>
@@ -141,110 +140,78 @@ namespace WeaveEval.Client
         }
 
         /// <summary>
-        /// One result per row × evaluation × trial, page by page, each handed out as soon as its row has been
-        /// parsed. A page that breaks off is re-requested from the first row not yet handed out. Unless
-        /// <see cref="EvalResultsQuery.ReadAhead"/> is off, the next page is requested and parsed while the
-        /// caller works through the current one (one page ahead at most); <paramref name="progress"/> is
-        /// called on the caller's thread once it has had a page's results.
+        /// One result per row × evaluation × trial, each handed out as soon as its row has been parsed, with
+        /// pages in flight as <see cref="PagingOptions.ForEvalResults"/> sets them (see <see cref="PagedReader"/>).
         /// A failure after results were handed out is a <see cref="WeaveStreamInterruptedException"/>.
         /// </summary>
-        public IAsyncEnumerable<EvalResult> QueryEvalResultsAsync(EvalResultsQuery query, Action<long, long>? progress, CancellationToken ct) =>
-            StopsWithCountAsync(ReadEvalResultsAsync(query, progress, ct), "evaluation results", ct);
+        public IAsyncEnumerable<EvalResult> QueryEvalResultsAsync(EvalResultsQuery query, CancellationToken ct) =>
+            FlattenRowsAsync(ReadOneListAsync(EvalResultsList(query), PagingOptions.ForEvalResults(query.PageSize, null), ct), ct);
 
-        private async IAsyncEnumerable<EvalResult> ReadEvalResultsAsync(EvalResultsQuery query, Action<long, long>? progress, [EnumeratorCancellation] CancellationToken ct)
+        /// <summary>
+        /// The input field names of the runs, their union in run order: one request of one row per run,
+        /// at most <paramref name="throttle"/> at once. A run whose request fails contributes nothing (Verbose
+        /// says so); its fields then show up in the results' Inputs only.
+        /// </summary>
+        public async Task<IReadOnlyList<string>> ReadInputKeysAsync(IReadOnlyList<string> runIds, bool resolveRowRefs, int throttle, CancellationToken ct)
+        {
+            var keys = new List<string>();
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var firstRows = FanOut.OrderedConcurrentAsync(
+                runIds,
+                (id, token) => FirstOrNullAsync(ReadOneListAsync(EvalResultsList(new EvalResultsQuery { RunIds = new[] { id }, ResolveRowRefs = resolveRowRefs }), PagingOptions.Lazy(1, 1), token), token),
+                throttle,
+                ct);
+            await foreach (var outcome in firstRows.WithCancellation(ct).ConfigureAwait(false))
+            {
+                if (!outcome.Succeeded)
+                {
+                    Log.Verbose($"The input fields of run {outcome.Input} could not be read ({outcome.Exception!.Message}).");
+                    continue;
+                }
+                var inputs = outcome.Value?.Results.FirstOrDefault()?.Inputs;
+                if (inputs == null) continue;
+                foreach (var key in inputs.Keys) if (seen.Add(key)) keys.Add(key);
+            }
+            return keys;
+        }
+
+        /// <summary>The eval_results rows of <paramref name="query"/> as a list for <see cref="PagedReader"/>.</summary>
+        internal PagedList<EvalRow> EvalResultsList(EvalResultsQuery query)
         {
             if (query == null) throw new ArgumentNullException(nameof(query));
             var ids = CheckRunIds(query.RunIds);
-            var pageSize = Math.Max(1, query.PageSize);
-            // Capacity: a page's rows and its end mark, so the next request starts once the caller has taken
-            // the first row of the current page.
-            var pieces = query.ReadAhead
-                ? ReadAhead.ReadAheadAsync(EvalResultPiecesAsync(ids, query, pageSize, CancellationToken.None), pageSize + 1, ct)
-                : EvalResultPiecesAsync(ids, query, pageSize, ct);
-            await foreach (var piece in pieces.WithCancellation(ct).ConfigureAwait(false))
+            return new PagedList<EvalRow>(
+                transport,
+                "evaluation results",
+                (offset, limit) => new WeaveRequest(HttpMethod.Post, projectPath + "eval_results/query", EvalResultsBody(ids, query, offset, limit), jsonLines: false),
+                response => new EvalResultsReader(response, query.IncludeInputs, Entity, Project))
             {
-                if (piece.Row != null)
-                {
-                    foreach (var result in piece.Row.Results) yield return result;
-                }
-                else
-                {
-                    progress?.Invoke(piece.RowsDone, piece.TotalRows);
-                }
+                ObjectsIn = row => row.Results.Count,
+                SplitsRefusedPages = true,
+            };
+        }
+
+        private static async Task<T?> FirstOrNullAsync<T>(IAsyncEnumerable<T> source, CancellationToken ct) where T : class
+        {
+            await foreach (var item in source.WithCancellation(ct).ConfigureAwait(false)) return item;
+            return null;
+        }
+
+        private static async IAsyncEnumerable<EvalResult> FlattenRowsAsync(IAsyncEnumerable<EvalRow> rows, [EnumeratorCancellation] CancellationToken ct)
+        {
+            await foreach (var row in rows.WithCancellation(ct).ConfigureAwait(false))
+            {
+                foreach (var result in row.Results) yield return result;
             }
         }
 
-        /// <summary>What the eval_results pages bring, in order: each row, and after each page its end mark.</summary>
-        private sealed class EvalResultsPiece
+        /// <summary>The items of one list; its failure is thrown.</summary>
+        private static async IAsyncEnumerable<T> ReadOneListAsync<T>(PagedList<T> list, PagingOptions options, [EnumeratorCancellation] CancellationToken ct)
         {
-            private EvalResultsPiece(EvalRow? row, long rowsDone, long totalRows)
+            await foreach (var step in PagedReader.ReadAsync(new[] { list }, options, ct).WithCancellation(ct).ConfigureAwait(false))
             {
-                Row = row;
-                RowsDone = rowsDone;
-                TotalRows = totalRows;
-            }
-
-            public EvalRow? Row { get; }
-
-            public long RowsDone { get; }
-
-            public long TotalRows { get; }
-
-            public static EvalResultsPiece OfRow(EvalRow row) => new EvalResultsPiece(row, 0, 0);
-
-            public static EvalResultsPiece EndOfPage(long rowsDone, long totalRows) => new EvalResultsPiece(null, rowsDone, totalRows);
-        }
-
-        private async IAsyncEnumerable<EvalResultsPiece> EvalResultPiecesAsync(IReadOnlyList<string> ids, EvalResultsQuery query, int pageSize, [EnumeratorCancellation] CancellationToken ct)
-        {
-            var warned = new HashSet<string>(StringComparer.Ordinal);
-            long rowsDone = 0;
-            long delivered = 0;
-            while (true)
-            {
-                var rowsInPage = 0;
-                var failuresWithoutProgress = 0;
-                long? totalRows;
-                while (true)
-                {
-                    var body = EvalResultsBody(ids, query, rowsDone + rowsInPage, pageSize - rowsInPage);
-                    var request = new WeaveRequest(HttpMethod.Post, projectPath + "eval_results/query", body, jsonLines: false);
-                    using (var response = await transport.SendAsync(request, ct).ConfigureAwait(false))
-                    using (var reader = new EvalResultsReader(response, query.IncludeInputs, Entity, Project))
-                    {
-                        StreamDroppedException? dropped = null;
-                        var rowsThisAttempt = 0;
-                        while (true)
-                        {
-                            EvalRow? row;
-                            try
-                            {
-                                row = await reader.ReadRowAsync(ct).ConfigureAwait(false);
-                            }
-                            catch (StreamDroppedException e)
-                            {
-                                dropped = e;
-                                break;
-                            }
-                            if (row == null) break;
-                            rowsInPage++;
-                            rowsThisAttempt++;
-                            delivered += row.Results.Count;
-                            yield return EvalResultsPiece.OfRow(row);
-                        }
-                        if (dropped == null)
-                        {
-                            totalRows = reader.TotalRows;
-                            LogWarnings(reader.Warnings, warned);
-                            break;
-                        }
-                        failuresWithoutProgress = rowsThisAttempt > 0 ? 1 : failuresWithoutProgress + 1;
-                        await ResumeOrGiveUpAsync(response.Display, dropped, failuresWithoutProgress, rowsDone + rowsInPage, delivered, ct).ConfigureAwait(false);
-                    }
-                }
-                rowsDone += rowsInPage;
-                yield return EvalResultsPiece.EndOfPage(rowsDone, Math.Max(totalRows ?? rowsDone, rowsDone));
-                if (rowsInPage < pageSize || (totalRows.HasValue && rowsDone >= totalRows.Value)) yield break;
+                if (step.Failure != null) ExceptionDispatchInfo.Capture(step.Failure).Throw();
+                if (step.IsItem) yield return step.Item;
             }
         }
 
@@ -294,119 +261,6 @@ namespace WeaveEval.Client
                 writer.WriteNumber("limit", limit);
                 writer.WriteNumber("offset", offset);
             });
-        }
-
-        /// <summary>
-        /// Pages through a JSON Lines route with limit/offset. A page that breaks off mid-stream is
-        /// re-requested from the first item not yet yielded; after <see cref="TransportOptions.MaximumRetryCount"/>
-        /// breaks in a row without progress the enumeration fails with <see cref="WeaveStreamInterruptedException"/>.
-        /// With <paramref name="identity"/>, items seen before are dropped and a full page of nothing new ends the list.
-        /// </summary>
-        private async IAsyncEnumerable<T> PagedJsonLinesAsync<T>(
-            Func<long, int, WeaveRequest> makeRequest,
-            Utf8Parser<T> parser,
-            Func<T, string?>? identity,
-            int pageSize,
-            long offset,
-            long? maxItems,
-            [EnumeratorCancellation] CancellationToken ct)
-        {
-            var seen = identity == null ? null : new HashSet<string>(StringComparer.Ordinal);
-            long delivered = 0;
-            while (true)
-            {
-                var limit = maxItems.HasValue ? (int)Math.Min(pageSize, maxItems.Value - delivered) : pageSize;
-                if (limit <= 0) yield break;
-                var linesInPage = 0;
-                var newInPage = 0;
-                var failuresWithoutProgress = 0;
-                while (true)
-                {
-                    using (var response = await transport.SendAsync(makeRequest(offset + linesInPage, limit - linesInPage), ct).ConfigureAwait(false))
-                    using (var reader = new JsonLinesReader<T>(response, parser))
-                    {
-                        StreamDroppedException? dropped = null;
-                        var linesThisAttempt = 0;
-                        while (linesInPage < limit)
-                        {
-                            bool more;
-                            try
-                            {
-                                more = await reader.MoveNextAsync(ct).ConfigureAwait(false);
-                            }
-                            catch (StreamDroppedException e)
-                            {
-                                dropped = e;
-                                break;
-                            }
-                            if (!more) break;
-                            linesInPage++;
-                            linesThisAttempt++;
-                            var item = reader.Current;
-                            var id = identity?.Invoke(item);
-                            if (seen != null && id != null && !seen.Add(id)) continue;
-                            newInPage++;
-                            delivered++;
-                            yield return item;
-                            if (maxItems.HasValue && delivered >= maxItems.Value) yield break;
-                        }
-                        if (dropped == null) break;
-                        failuresWithoutProgress = linesThisAttempt > 0 ? 1 : failuresWithoutProgress + 1;
-                        await ResumeOrGiveUpAsync(response.Display, dropped, failuresWithoutProgress, offset + linesInPage, delivered, ct).ConfigureAwait(false);
-                    }
-                }
-                if (linesInPage < limit) yield break;
-                if (seen != null && newInPage == 0) yield break;
-                offset += linesInPage;
-            }
-        }
-
-        private async Task ResumeOrGiveUpAsync(string display, StreamDroppedException dropped, int failuresWithoutProgress, long resumeOffset, long delivered, CancellationToken ct)
-        {
-            var maximum = transport.Options.MaximumRetryCount;
-            if (failuresWithoutProgress > maximum)
-            {
-                throw new WeaveStreamInterruptedException(
-                    $"The response of {display} kept breaking off ({dropped.Message}); gave up after {maximum} attempts to resume, {delivered} items received.",
-                    delivered,
-                    dropped);
-            }
-            var wait = transport.ComputeBackOff(failuresWithoutProgress);
-            Log.Verbose($"Retry {failuresWithoutProgress}/{maximum} of {display} from offset {resumeOffset} in {WeaveTransport.Seconds(wait)} after the response broke off");
-            await transport.BackOffAsync(wait, ct).ConfigureAwait(false);
-        }
-
-        /// <summary>
-        /// Passes the items through; a failure after some were handed out becomes a
-        /// <see cref="WeaveStreamInterruptedException"/> that says how many (the original error is its
-        /// inner exception), so that a caller who has written part of a list cannot take it for the whole.
-        /// </summary>
-        private static async IAsyncEnumerable<T> StopsWithCountAsync<T>(IAsyncEnumerable<T> source, string what, [EnumeratorCancellation] CancellationToken ct)
-        {
-            long delivered = 0;
-            var items = source.GetAsyncEnumerator(ct);
-            try
-            {
-                while (true)
-                {
-                    bool more;
-                    try
-                    {
-                        more = await items.MoveNextAsync().ConfigureAwait(false);
-                    }
-                    catch (WeaveException e) when (delivered > 0 && !(e is WeaveStreamInterruptedException))
-                    {
-                        throw new WeaveStreamInterruptedException($"Reading {what} stopped after {delivered} had been received: {e.Message}", delivered, e);
-                    }
-                    if (!more) yield break;
-                    delivered++;
-                    yield return items.Current;
-                }
-            }
-            finally
-            {
-                await items.DisposeAsync().ConfigureAwait(false);
-            }
         }
 
         private static async IAsyncEnumerable<TOut> MapAsync<TIn, TOut>(IAsyncEnumerable<TIn> source, Func<TIn, TOut> map, [EnumeratorCancellation] CancellationToken ct)

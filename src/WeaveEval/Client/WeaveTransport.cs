@@ -83,7 +83,11 @@ namespace WeaveEval.Client
             return TimeSpan.FromMilliseconds(Math.Max(0, ms));
         }
 
-        public async Task<WeaveResponse> SendAsync(WeaveRequest request, CancellationToken cancellationToken)
+        /// <summary>
+        /// Sends the request, retrying as the options say. With <paramref name="splittable"/> (a page the
+        /// caller can ask for in smaller pieces) a 504 or a timeout is not retried as it is: the caller splits it.
+        /// </summary>
+        public async Task<WeaveResponse> SendAsync(WeaveRequest request, CancellationToken cancellationToken, bool splittable = false)
         {
             var uri = new Uri(Connection.BaseUri.AbsoluteUri + request.RelativePath, UriKind.Absolute);
             var display = request.Method.Method + " " + uri.PathAndQuery;
@@ -118,7 +122,7 @@ namespace WeaveEval.Client
                 {
                     var failure = timedOut ? $"no answer within {Seconds(Options.Timeout)}" : Scrub(networkFailure!.Message);
                     Log.Verbose($"{display} -> failed after {stopwatch.ElapsedMilliseconds} ms: {failure}");
-                    if (attempt >= Options.MaximumRetryCount)
+                    if (attempt >= Options.MaximumRetryCount || (timedOut && splittable))
                     {
                         if (timedOut) throw TimeoutError(display, networkFailure);
                         throw new WeaveException(
@@ -142,7 +146,7 @@ namespace WeaveEval.Client
                 string body;
                 using (weaveResponse) body = await weaveResponse.ReadTextAsync(1 << 20, cancellationToken).ConfigureAwait(false);
 
-                if (IsRetryable(status) && attempt < Options.MaximumRetryCount)
+                if (IsRetryable(status) && attempt < Options.MaximumRetryCount && !(splittable && status == 504))
                 {
                     var wait = ServerDelay(response) ?? ComputeBackOff(attempt + 1);
                     Log.Verbose($"Retry {attempt + 1}/{Options.MaximumRetryCount} of {display} in {Seconds(wait)} after HTTP {status}");

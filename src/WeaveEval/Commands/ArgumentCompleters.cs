@@ -73,7 +73,7 @@ namespace WeaveEval.Commands
         {
             var client = new WeaveClient(connection, NullWeaveLog.Instance);
             var runs = new List<EvaluationRun>();
-            var enumerator = client.ListEvaluationRunsAsync(new RunListQuery { PageSize = RunCount }, ct).GetAsyncEnumerator(ct);
+            var enumerator = client.ListEvaluationRunsAsync(new RunListQuery { PageSize = RunCount, MaxItems = RunCount }, ct).GetAsyncEnumerator(ct);
             try
             {
                 while (runs.Count < RunCount && await enumerator.MoveNextAsync().ConfigureAwait(false)) runs.Add(enumerator.Current);

@@ -42,18 +42,10 @@ namespace WeaveEval.Commands
         private void Validate(ResolvedConnection connection)
         {
             var client = CreateClient(connection);
-            var query = new RunListQuery { PageSize = 1 };
+            var query = new RunListQuery { PageSize = 1, MaxItems = 1 };
             try
             {
-                var runs = client.ListEvaluationRunsAsync(query, CancellationToken).GetAsyncEnumerator(CancellationToken);
-                try
-                {
-                    Await(runs.MoveNextAsync());
-                }
-                finally
-                {
-                    Await(runs.DisposeAsync().AsTask());
-                }
+                ForEach(client.ListEvaluationRunsAsync(query, CancellationToken), run => false);
             }
             catch (WeaveException ex)
             {

@@ -39,6 +39,12 @@ namespace WeaveEval.Commands
             foreach (var scorer in scorers) AddColumn(scoreColumns, ScorePrefix + scorer);
         }
 
+        /// <summary>Input fields known before the first result (every run's, when a call reads several).</summary>
+        public void AddInputs(IEnumerable<string> keys)
+        {
+            foreach (var key in keys) AddInputColumn(key);
+        }
+
         /// <summary>
         /// Completes the column set from the first result: its input keys, and the score leaves the
         /// summary does not report (lists, null-only scores). After this the set does not change.
@@ -48,12 +54,7 @@ namespace WeaveEval.Commands
             if (fixedColumns) return;
             if (first.Inputs != null)
             {
-                foreach (var key in first.Inputs.Keys)
-                {
-                    if (!AddColumn(inputColumns, InputPrefix + key)) continue;
-                    inputKeys.Add(key);
-                    inputKeySet.Add(key);
-                }
+                foreach (var key in first.Inputs.Keys) AddInputColumn(key);
             }
             // The score leaves the summary did not name are adopted by the Flatten of this same result,
             // which walks its score tree anyway.
@@ -132,6 +133,13 @@ namespace WeaveEval.Commands
             {
                 (newKeys ??= new List<string>()).Add(path);
             }
+        }
+
+        private void AddInputColumn(string key)
+        {
+            if (fixedColumns || !AddColumn(inputColumns, InputPrefix + key)) return;
+            inputKeys.Add(key);
+            inputKeySet.Add(key);
         }
 
         private bool AddColumn(List<string> columns, string column)

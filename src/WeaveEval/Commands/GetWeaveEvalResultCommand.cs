@@ -10,27 +10,17 @@ using WeaveEval.Client;
 namespace WeaveEval.Commands
 {
     /// <summary>
-    /// Per-trial results of one or more evaluation runs, each with flat <c>Input.*</c> and <c>Score.*</c>
-    /// columns for export. Several runs are read at once (-ThrottleLimit), yet written in input order, the
-    /// results of one run together; with -RequireIntersection the runs of a project are read with one
-    /// combined query.
+    /// Per-trial results of one or more evaluation runs, each with its run's model, evaluation and display
+    /// names and flat <c>Input.*</c> and <c>Score.*</c> columns for export. The runs go through one paging
+    /// engine (<see cref="PagedReader"/>): written in input order, the results of one run together, with
+    /// up to -ThrottleLimit requests running ahead. With -RequireIntersection the runs of a project are
+    /// read with one combined query.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "WeaveEvalResult", DefaultParameterSetName = DefaultSet, SupportsPaging = true)]
     [OutputType(typeof(EvalResult))]
     public sealed class GetWeaveEvalResultCommand : WeaveCmdlet
     {
         public const string DefaultSet = "Default";
-
-        public const int DefaultThrottleLimit = 8;
-
-        /// <summary>Most results handed to the pipeline thread at once.</summary>
-        private const int MaxBatch = 128;
-
-        /// <summary>
-        /// Batches each read may hold ahead of the output: with the batch being filled, about one page of
-        /// the default size (200 rows of 2 trials) is parsed ahead, and the next page is requested meanwhile.
-        /// </summary>
-        private const int BatchesAhead = 4;
 
         private const int ProgressActivityId = 1;
         private const string ProgressActivity = "Reading evaluation results";
@@ -45,6 +35,7 @@ namespace WeaveEval.Commands
         [Parameter(ParameterSetName = DefaultSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EvaluationRunIdCompleter))]
         public string[] EvaluationRunId { get; set; } = Array.Empty<string>();
 
         /// <summary>Only rows that every given run evaluated (one combined query).</summary>
@@ -63,93 +54,130 @@ namespace WeaveEval.Commands
         [Parameter]
         public SwitchParameter IncludeCost { get; set; }
 
-        /// <summary>How many runs are read at the same time (the output keeps the input order).</summary>
+        /// <summary>
+        /// Requests running at once: pages of the run being written (once its first page has said how
+        /// many rows it has) and the first pages of the runs after it. The output keeps the input order.
+        /// </summary>
         [Parameter]
         [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+        public int ThrottleLimit { get; set; } = PagingOptions.DefaultPagesInFlight;
 
-        /// <summary>Rows per request.</summary>
+        /// <summary>Rows per request (default: a small first page, then pages of a few MB).</summary>
         [Parameter]
         [ValidateRange(1, 10000)]
         public int PageSize { get; set; }
 
         protected override void BeginProcessing() => pager = new PageCounter(PagingParameters);
 
-        protected override void ProcessRecord() => runs.Add(ResolveConnection(), EvaluationRunId);
+        protected override void ProcessRecord()
+        {
+            var connection = ResolveConnection();
+            runs.Add(connection, EvaluationRunId.Where(id => !WriteErrorIfUnusable(id, "evaluation run id")));
+        }
 
         protected override void EndProcessing()
         {
-            var reads = new List<RunRead>();
-            foreach (var group in runs.Groups)
+            // The run checks, the summaries (the Score.* columns), the input probes (the Input.* columns)
+            // and the first pages do not depend on each other: they all go out before anything is awaited.
+            var groups = runs.Groups.Where(g => g.Ids.Count > 0).Select(g => new GroupRead(g, CreateClient(g.Connection))).ToList();
+            var runCount = groups.Sum(g => g.Group.Ids.Count);
+            foreach (var group in groups)
             {
-                var client = CreateClient(group.Connection);
-                if (!Prepare(group, client)) continue;
+                var ids = group.Group.Ids.ToArray();
+                group.Found = group.Client.ReadEvaluationRunsAsync(ids, CancellationToken);
+                group.Summary = group.Client.QueryEvalSummaryAsync(ids, RequireIntersection, CancellationToken);
+                // One run's input fields come with its first result; several runs' may differ, and every
+                // one of them needs its column before the first object is written.
+                if (runCount > 1 && !NoInputs) group.InputKeys = group.Client.ReadInputKeysAsync(ids, !NoResolve, ThrottleLimit, CancellationToken);
+            }
+            // A combined query of an unknown run has no rows at all: its ids must be checked first.
+            if (RequireIntersection) foreach (var group in groups) CheckRuns(group);
+
+            var reads = new List<RunRead>();
+            foreach (var group in groups)
+            {
                 if (RequireIntersection)
                 {
-                    reads.Add(new RunRead(group, client, QueryFor(group.Ids)));
+                    if (group.Group.Ids.Count > 0 && !group.Failed) reads.Add(new RunRead(group, group.Group.Ids.ToArray()));
                 }
                 else
                 {
-                    foreach (var id in group.Ids) reads.Add(new RunRead(group, client, QueryFor(new[] { id })));
+                    foreach (var id in group.Group.Ids) reads.Add(new RunRead(group, new[] { id }));
                 }
             }
-
-            if (PagingParameters.IncludeTotalCount)
-            {
-                WriteObject(PagingParameters.NewTotalCount((ulong)(trialTotal ?? 0), trialTotal.HasValue ? 1.0 : 0.0));
-            }
-
+            var options = PagingOptions.ForEvalResults(MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null, pager!.Remaining, ThrottleLimit);
+            var steps = PagedReader.ReadAsync(reads.Select(r => r.Group.Client.EvalResultsList(QueryFor(r.Ids))).ToList(), options, CancellationToken)
+                .GetAsyncEnumerator(CancellationToken);
             try
             {
-                // With -First the output may end early: read one run at a time, with no read-ahead, so
-                // that no request is made for results that will not be written.
-                if (pager!.Remaining.HasValue) foreach (var read in reads) StreamLazily(read);
-                else Stream(reads);
+                var first = steps.MoveNextAsync();
+                foreach (var group in groups)
+                {
+                    if (!RequireIntersection) CheckRuns(group);
+                    LearnColumns(group);
+                }
+                if (PagingParameters.IncludeTotalCount)
+                {
+                    WriteObject(PagingParameters.NewTotalCount((ulong)(trialTotal ?? 0), trialTotal.HasValue ? 1.0 : 0.0));
+                }
+                for (var more = Await(first); more && !pager.Done; more = Await(steps.MoveNextAsync()))
+                {
+                    Write(reads[steps.Current.List], steps.Current);
+                }
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is PipelineClosedException))
+            {
+                ReportFailure(ex, null);
             }
             finally
             {
+                Await(steps.DisposeAsync().AsTask());
                 if (progressShown) WriteProgress(new ProgressRecord(ProgressActivityId, ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
             }
         }
 
-        /// <summary>
-        /// Drops unknown run ids (NotFound errors), then reads the summary of the rest: its scorer
-        /// dimensions are the Score.* columns and its trial counts the progress total.
-        /// </summary>
-        private bool Prepare(RunIdGroup group, WeaveClient client)
+        /// <summary>Reports the ids of the group that name no run (NotFound) and keeps the runs' names for the results.</summary>
+        private void CheckRuns(GroupRead group)
         {
+            if (group.Runs != null || group.Failed) return;
             try
             {
-                group.DropUnknownRuns(this, ids => Await(client.ReadEvaluationRunsAsync(ids, CancellationToken)));
-                if (group.Ids.Count == 0) return false;
-                var summary = Await(client.QueryEvalSummaryAsync(group.Ids, RequireIntersection, CancellationToken));
-                columns.AddScorers(summary.ScorerNames);
-                AddTrialTotal(group.Ids, summary);
-                return true;
+                group.Runs = Await(group.Found!);
+                foreach (var id in group.Group.KeepKnown(group.Runs)) WriteNotFound("Evaluation run", id, group.Group.Connection);
             }
             catch (Exception ex)
             {
-                ReportFailure(ex, group.Ids.Count == 1 ? group.Ids[0] : (object)group.Ids.ToArray());
-                return false;
+                group.Failed = true;
+                ReportFailure(ex, Target(group.Group.Ids));
             }
         }
 
-        private EvalResultsQuery QueryFor(IReadOnlyList<string> ids)
+        /// <summary>The summary's scorer dimensions are the Score.* columns and its trial counts the progress total.</summary>
+        private void LearnColumns(GroupRead group)
         {
-            var query = new EvalResultsQuery
+            if (group.Failed || group.Group.Ids.Count == 0) return;
+            try
             {
-                RunIds = ids,
-                RequireIntersection = RequireIntersection.IsPresent,
-                IncludeInputs = !NoInputs.IsPresent,
-                ResolveRowRefs = !NoResolve.IsPresent,
-                IncludeCosts = IncludeCost.IsPresent,
-                // The reads' own buffers (Stream) are the read-ahead: a second one inside the client would
-                // only add a thread hand-over per row.
-                ReadAhead = false,
-            };
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(PageSize))) query.PageSize = PageSize;
-            return query;
+                var summary = Await(group.Summary!);
+                columns.AddScorers(summary.ScorerNames);
+                AddTrialTotal(group.Group.Ids, summary);
+                if (group.InputKeys != null) columns.AddInputs(Await(group.InputKeys));
+            }
+            catch (Exception ex)
+            {
+                group.Failed = true;
+                ReportFailure(ex, Target(group.Group.Ids));
+            }
         }
+
+        private EvalResultsQuery QueryFor(IReadOnlyList<string> ids) => new EvalResultsQuery
+        {
+            RunIds = ids,
+            RequireIntersection = RequireIntersection.IsPresent,
+            IncludeInputs = !NoInputs.IsPresent,
+            ResolveRowRefs = !NoResolve.IsPresent,
+            IncludeCosts = IncludeCost.IsPresent,
+        };
 
         private void AddTrialTotal(IReadOnlyList<string> ids, EvalSummaryResult summary)
         {
@@ -163,104 +191,35 @@ namespace WeaveEval.Commands
             else trialTotal = null;
         }
 
-        /// <summary>
-        /// Writes the results of the reads in their order, each read's results together; up to
-        /// ThrottleLimit reads run at once, each at most one page ahead of the output. A failed read is
-        /// reported in its place and the next one follows.
-        /// </summary>
-        private void Stream(List<RunRead> reads)
+        private void Write(RunRead read, PagedItem<EvalRow> step)
         {
-            var outcomes = FanOut.OrderedConcurrentStreamsAsync(reads, ReadRunAsync, ThrottleLimit, BatchesAhead, CancellationToken)
-                .GetAsyncEnumerator(CancellationToken);
-            try
+            if (read.Group.Failed) return;
+            if (step.Failure != null)
             {
-                try
-                {
-                    while (!pager!.Done && Await(outcomes.MoveNextAsync()))
-                    {
-                        var outcome = outcomes.Current;
-                        var read = outcome.Input;
-                        if (!outcome.Succeeded)
-                        {
-                            ReportFailure(outcome.Exception!, read.Target);
-                            continue;
-                        }
-                        foreach (var piece in outcome.Value!) Write(read, piece);
-                    }
-                }
-                finally
-                {
-                    Await(outcomes.DisposeAsync().AsTask());
-                }
-            }
-            catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is PipelineClosedException))
-            {
-                ReportFailure(ex, null);
-            }
-        }
-
-        /// <summary>Reads the results of one read as the output takes them, stopping once -First is satisfied.</summary>
-        private void StreamLazily(RunRead read)
-        {
-            if (pager!.Done) return;
-            try
-            {
-                var pieces = ReadPiecesAsync(read, CancellationToken).GetAsyncEnumerator(CancellationToken);
-                try
-                {
-                    while (!pager.Done && Await(pieces.MoveNextAsync())) Write(read, pieces.Current);
-                }
-                finally
-                {
-                    Await(pieces.DisposeAsync().AsTask());
-                }
-            }
-            catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is PipelineClosedException))
-            {
-                ReportFailure(ex, read.Target);
-            }
-        }
-
-        private void Write(RunRead read, ReadPiece piece)
-        {
-            if (piece.Result == null)
-            {
-                ShowProgress(read.Ids, piece.RowsDone, piece.TotalRows);
+                ReportFailure(step.Failure, Target(read.Ids));
                 return;
             }
-            if (pager!.Done || !pager.Take()) return;
-            WriteObject(Flatten(piece.Result, read.Group.Connection));
-            trialsWritten++;
-        }
-
-        /// <summary>
-        /// One read's results in batches of those parsed and waiting, so that handing them to the pipeline
-        /// thread costs once per batch rather than once per result.
-        /// </summary>
-        private IAsyncEnumerable<IReadOnlyList<ReadPiece>> ReadRunAsync(RunRead read, CancellationToken ct) =>
-            ReadAhead.ReadyBatchesAsync(ReadPiecesAsync(read, ct), MaxBatch, ct);
-
-        /// <summary>One read's results, with its page-end progress marks in their place among them.</summary>
-        private async IAsyncEnumerable<ReadPiece> ReadPiecesAsync(RunRead read, [EnumeratorCancellation] CancellationToken ct)
-        {
-            ReadPiece? pageEnd = null;
-            var results = read.Client.QueryEvalResultsAsync(read.Query, (rowsDone, totalRows) => pageEnd = ReadPiece.EndOfPage(rowsDone, totalRows), ct);
-            await foreach (var result in results.WithCancellation(ct).ConfigureAwait(false))
+            if (step.IsPageEnd)
             {
-                if (pageEnd != null)
-                {
-                    yield return pageEnd;
-                    pageEnd = null;
-                }
-                yield return new ReadPiece(result);
+                ShowProgress(read.Ids, step.ItemsDone, step.TotalItems ?? step.ItemsDone);
+                return;
             }
-            if (pageEnd != null) yield return pageEnd;
+            foreach (var result in step.Item.Results)
+            {
+                if (pager!.Done || !pager.Take()) continue;
+                if (read.Group.Runs != null && read.Group.Runs.TryGetValue(result.EvaluationRunId, out var run))
+                {
+                    result.ModelName = run.ModelName;
+                    result.EvaluationName = run.EvaluationName;
+                    result.DisplayName = run.DisplayName;
+                }
+                WriteObject(Flatten(result));
+                trialsWritten++;
+            }
         }
 
-        private PSObject Flatten(EvalResult result, ResolvedConnection connection)
+        private PSObject Flatten(EvalResult result)
         {
-            if (string.IsNullOrEmpty(result.Entity)) result.Entity = connection.Entity;
-            if (string.IsNullOrEmpty(result.Project)) result.Project = connection.Project;
             columns.FixFrom(result);
             var wrapped = columns.Flatten(result, out var newKeys);
             if (newKeys != null)
@@ -288,46 +247,47 @@ namespace WeaveEval.Commands
             WriteProgress(record);
         }
 
-        /// <summary>One eval_results query of the call: one run, or (with -RequireIntersection) the runs of one project.</summary>
-        private sealed class RunRead
+        /// <summary>The error record's target: the run id, or the ids of a combined query.</summary>
+        private static object Target(IReadOnlyList<string> ids) => ids.Count == 1 ? ids[0] : (object)ids.ToArray();
+
+        /// <summary>The runs of one project in the call, with the requests that prepare their output.</summary>
+        private sealed class GroupRead
         {
-            public RunRead(RunIdGroup group, WeaveClient client, EvalResultsQuery query)
+            public GroupRead(RunIdGroup group, WeaveClient client)
             {
                 Group = group;
                 Client = client;
-                Query = query;
             }
 
             public RunIdGroup Group { get; }
 
             public WeaveClient Client { get; }
 
-            public EvalResultsQuery Query { get; }
+            public Task<IReadOnlyDictionary<string, EvaluationRun>>? Found { get; set; }
 
-            public IReadOnlyList<string> Ids => Query.RunIds;
+            public Task<EvalSummaryResult>? Summary { get; set; }
 
-            /// <summary>The error record's target: the run id, or the ids of the combined query.</summary>
-            public object Target => Ids.Count == 1 ? Ids[0] : (object)Ids.ToArray();
+            public Task<IReadOnlyList<string>>? InputKeys { get; set; }
+
+            /// <summary>The runs the server knows, by id, once checked.</summary>
+            public IReadOnlyDictionary<string, EvaluationRun>? Runs { get; set; }
+
+            /// <summary>Preparing the group failed (reported): its results are not written.</summary>
+            public bool Failed { get; set; }
         }
 
-        /// <summary>A result, or the mark that a page ended (progress).</summary>
-        private sealed class ReadPiece
+        /// <summary>One eval_results list of the call: one run, or (with -RequireIntersection) the runs of one project.</summary>
+        private sealed class RunRead
         {
-            public ReadPiece(EvalResult result) { Result = result; }
-
-            private ReadPiece(long rowsDone, long totalRows)
+            public RunRead(GroupRead group, IReadOnlyList<string> ids)
             {
-                RowsDone = rowsDone;
-                TotalRows = totalRows;
+                Group = group;
+                Ids = ids;
             }
 
-            public EvalResult? Result { get; }
+            public GroupRead Group { get; }
 
-            public long RowsDone { get; }
-
-            public long TotalRows { get; }
-
-            public static ReadPiece EndOfPage(long rowsDone, long totalRows) => new ReadPiece(rowsDone, totalRows);
+            public IReadOnlyList<string> Ids { get; }
         }
     }
 }

@@ -36,9 +36,12 @@ namespace WeaveEval.Commands
             var client = CreateClient(group.Connection);
             try
             {
-                group.DropUnknownRuns(this, ids => Await(client.ReadEvaluationRunsAsync(ids, CancellationToken)));
+                // The run check and the summary do not depend on each other: both go out at once.
+                var found = client.ReadEvaluationRunsAsync(group.Ids, CancellationToken);
+                var summarising = client.QueryEvalSummaryAsync(group.Ids, RequireIntersection, CancellationToken);
+                foreach (var id in group.KeepKnown(Await(found))) WriteNotFound("Evaluation run", id, group.Connection);
+                var summary = Await(summarising);
                 if (group.Ids.Count == 0) return;
-                var summary = Await(client.QueryEvalSummaryAsync(group.Ids, RequireIntersection, CancellationToken));
                 var order = group.Ids.Select((id, index) => (id, index)).ToDictionary(p => p.id, p => p.index, StringComparer.Ordinal);
                 // The server lists runs in the order it met them in the rows; callers expect input order.
                 var stats = summary.Stats
@@ -47,10 +50,8 @@ namespace WeaveEval.Commands
                     .ThenBy(p => p.index)
                     .Select(p => p.stat);
                 var summarised = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var stat in stats)
+                foreach (var stat in stats.Where(stat => order.ContainsKey(stat.EvaluationRunId)))
                 {
-                    if (string.IsNullOrEmpty(stat.Entity)) stat.Entity = group.Connection.Entity;
-                    if (string.IsNullOrEmpty(stat.Project)) stat.Project = group.Connection.Project;
                     summarised.Add(stat.EvaluationRunId);
                     WriteObject(stat);
                 }

@@ -54,7 +54,7 @@ namespace WeaveEval.Commands
 
         [Parameter(ParameterSetName = ListSet)]
         [ValidateRange(1, 10000)]
-        public int PageSize { get; set; } = 100;
+        public int PageSize { get; set; }
 
         private bool ReadsById => MyInvocation.BoundParameters.ContainsKey(nameof(EvaluationRunId));
 
@@ -94,33 +94,34 @@ namespace WeaveEval.Commands
         private void ListRuns()
         {
             var connection = ResolveConnection();
-            var query = new RunListQuery { InputRefs = filter!.ServerSideRefs, TopLevelOnly = TopLevelOnly.IsPresent, PageSize = PageSize };
+            var query = new RunListQuery
+            {
+                InputRefs = filter!.ServerSideRefs,
+                TopLevelOnly = TopLevelOnly.IsPresent,
+                PageSize = MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null,
+                // Every run the server sends is written (no filter left for this side): -First can bound the requests.
+                MaxItems = filter.ServerDecidesAll ? pager!.Remaining : null,
+            };
             var client = CreateClient(connection);
             try
             {
-                var runs = client.ListEvaluationRunsAsync(query, CancellationToken).GetAsyncEnumerator(CancellationToken);
-                try
+                var listed = 0L;
+                if (!pager!.Done)
                 {
-                    var listed = 0L;
-                    while (!pager!.Done && Await(runs.MoveNextAsync()))
+                    ForEach(client.ListEvaluationRunsAsync(query, CancellationToken), run =>
                     {
                         listed++;
-                        var run = runs.Current;
-                        if (!filter.Matches(run)) continue;
-                        if (pager.Take()) WriteObject(WithProject(run, connection));
-                    }
-                    if (pager.Done) listedToTheEnd = false;
+                        if (filter.Matches(run) && pager.Take()) WriteObject(run);
+                        return !pager.Done;
+                    });
+                }
+                if (pager.Done) listedToTheEnd = false;
                     // An empty project is most often a mistyped -Project or -Entity, which the server does not
                     // report: say so instead of returning nothing. (Only when the server was asked for every run.)
                     if (listed == 0 && query.InputRefs == null && !query.TopLevelOnly)
                     {
                         WriteWarning($"Project {connection.Entity}/{connection.Project} has no evaluation runs. Check the entity and project names (-Entity, -Project, Connect-Weave, WANDB_ENTITY/WANDB_PROJECT).");
                     }
-                }
-                finally
-                {
-                    Await(runs.DisposeAsync().AsTask());
-                }
             }
             catch (Exception ex)
             {
@@ -151,7 +152,7 @@ namespace WeaveEval.Commands
                 if (pager.Done) return;
                 if (found.TryGetValue(read.Id, out var run))
                 {
-                    if (filter!.Matches(run) && pager.Take()) WriteObject(WithProject(run, connection));
+                    if (filter!.Matches(run) && pager.Take()) WriteObject(run);
                 }
                 else
                 {
@@ -162,13 +163,6 @@ namespace WeaveEval.Commands
 
         private static bool SameProject(ResolvedConnection a, ResolvedConnection b) =>
             a.Entity == b.Entity && a.Project == b.Project && a.BaseUri == b.BaseUri;
-
-        internal static EvaluationRun WithProject(EvaluationRun run, ResolvedConnection connection)
-        {
-            if (string.IsNullOrEmpty(run.Entity)) run.Entity = connection.Entity;
-            if (string.IsNullOrEmpty(run.Project)) run.Project = connection.Project;
-            return run;
-        }
 
         private sealed class PendingRead
         {
@@ -208,6 +202,10 @@ namespace WeaveEval.Commands
             }
 
             public IReadOnlyList<string>? ServerSideRefs { get; }
+
+            /// <summary>The server applies the whole filter: every run it lists matches.</summary>
+            public bool ServerDecidesAll =>
+                statuses == null && (evaluation == null || evaluation.RefsOnly) && (model == null || model.RefsOnly) && (evaluation == null || model == null);
 
             public bool Matches(EvaluationRun run) =>
                 (evaluation == null || evaluation.Matches(run.Evaluation, run.EvaluationName))

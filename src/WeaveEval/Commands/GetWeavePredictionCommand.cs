@@ -53,7 +53,7 @@ namespace WeaveEval.Commands
 
         [Parameter(ParameterSetName = ByRunSet)]
         [ValidateRange(1, 10000)]
-        public int PageSize { get; set; } = 100;
+        public int PageSize { get; set; }
 
         protected override void BeginProcessing()
         {
@@ -119,7 +119,7 @@ namespace WeaveEval.Commands
                     ReportFailure(InOwnWords(outcome.Exception!, next), next.Id);
                     continue;
                 }
-                if (pager!.Take()) WriteObject(WithProject(outcome.Value!, next.Connection));
+                if (pager!.Take()) WriteObject(outcome.Value!);
                 if (pager.Done)
                 {
                     // Nothing more is written (ProcessRecord takes no more input): stop the reads still running.
@@ -151,34 +151,24 @@ namespace WeaveEval.Commands
             {
                 if (pager!.Done) return;
                 if (WriteErrorIfUnusable(runId, "evaluation run id")) continue;
-                var page = new PageRequest { PageSize = PageSize, MaxItems = pager.Remaining };
+                var page = new PageRequest
+                {
+                    PageSize = MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null,
+                    MaxItems = pager.Remaining,
+                };
                 try
                 {
-                    var predictions = client.ListPredictionsAsync(runId, page, CancellationToken).GetAsyncEnumerator(CancellationToken);
-                    try
+                    ForEach(client.ListPredictionsAsync(runId, page, CancellationToken), prediction =>
                     {
-                        while (!pager.Done && Await(predictions.MoveNextAsync()))
-                        {
-                            if (pager.Take()) WriteObject(WithProject(predictions.Current, connection));
-                        }
-                    }
-                    finally
-                    {
-                        Await(predictions.DisposeAsync().AsTask());
-                    }
+                        if (pager.Take()) WriteObject(prediction);
+                        return !pager.Done;
+                    });
                 }
                 catch (Exception ex)
                 {
                     ReportFailure(ex, runId);
                 }
             }
-        }
-
-        private static Prediction WithProject(Prediction prediction, ResolvedConnection connection)
-        {
-            if (string.IsNullOrEmpty(prediction.Entity)) prediction.Entity = connection.Entity;
-            if (string.IsNullOrEmpty(prediction.Project)) prediction.Project = connection.Project;
-            return prediction;
         }
 
         private sealed class PendingPrediction

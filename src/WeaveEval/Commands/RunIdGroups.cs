@@ -31,9 +31,6 @@ namespace WeaveEval.Commands
 
     internal sealed class RunIdGroup
     {
-        /// <summary>The client reads at most this many runs with one request.</summary>
-        private const int ReadBatchSize = 100;
-
         private readonly List<string> ids = new List<string>();
         private readonly HashSet<string> seen = new HashSet<string>(StringComparer.Ordinal);
 
@@ -49,24 +46,14 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>
-        /// Keeps only the ids that name a run of the project; the others get a NotFound error each.
-        /// (The eval_results query silently returns nothing for an unknown id.)
+        /// Keeps only the ids that <paramref name="found"/> has (the runs the server knows) and returns the
+        /// others, for the caller to report: the eval_results query silently returns nothing for an unknown id.
         /// </summary>
-        public void DropUnknownRuns(WeaveCmdlet cmdlet, Func<IReadOnlyList<string>, IReadOnlyDictionary<string, EvaluationRun>> read)
+        public IReadOnlyList<string> KeepKnown(IReadOnlyDictionary<string, EvaluationRun> found)
         {
-            var known = new List<string>(ids.Count);
-            for (var start = 0; start < ids.Count; start += ReadBatchSize)
-            {
-                var batch = ids.Skip(start).Take(ReadBatchSize).ToList();
-                var found = read(batch);
-                foreach (var id in batch)
-                {
-                    if (found.ContainsKey(id)) known.Add(id);
-                    else cmdlet.WriteNotFound("Evaluation run", id, Connection);
-                }
-            }
-            ids.Clear();
-            ids.AddRange(known);
+            var unknown = ids.Where(id => !found.ContainsKey(id)).ToList();
+            ids.RemoveAll(id => !found.ContainsKey(id));
+            return unknown;
         }
     }
 }

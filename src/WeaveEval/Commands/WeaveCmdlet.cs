@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net;
 using System.Security;
@@ -145,6 +146,26 @@ namespace WeaveEval.Commands
         protected void Await(Task task) => dispatcher.Await(task);
 
         protected T Await<T>(ValueTask<T> task) => dispatcher.Await(task);
+
+        /// <summary>
+        /// Takes the items of <paramref name="source"/> on the pipeline thread (writing what other threads
+        /// queued while it waits) for as long as <paramref name="take"/> returns true, then disposes the
+        /// enumeration, which stops whatever requests it still had running.
+        /// </summary>
+        protected void ForEach<T>(IAsyncEnumerable<T> source, Func<T, bool> take)
+        {
+            var items = source.GetAsyncEnumerator(CancellationToken);
+            try
+            {
+                while (Await(items.MoveNextAsync()) && take(items.Current))
+                {
+                }
+            }
+            finally
+            {
+                Await(items.DisposeAsync().AsTask());
+            }
+        }
 
         /// <summary>Queues an action for the pipeline thread (used by work running on other threads).</summary>
         internal void Post(Action action) => dispatcher.Post(action);

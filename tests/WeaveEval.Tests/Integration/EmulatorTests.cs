@@ -98,7 +98,7 @@ namespace WeaveEval.Tests.Integration
         [Fact]
         public async Task Streams_the_trials_of_run_A_with_resolved_inputs()
         {
-            var results = await Client().QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { RunA } }, null, CancellationToken.None).ToListAsync();
+            var results = await Client().QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { RunA } }, CancellationToken.None).ToListAsync();
             Assert.Equal(6, results.Count);
             Assert.Equal("How do I reset my password?", results[0].Inputs!["question"]);
             Assert.Equal(new[] { 0, 1 }, results.Take(2).Select(r => r.TrialIndex));
@@ -109,7 +109,7 @@ namespace WeaveEval.Tests.Integration
         {
             server.Faults.Add("POST", "eval_results", new FaultAction { Status = 429, Headers = new Dictionary<string, string> { ["Retry-After"] = "0" } });
             server.Faults.Add("POST", "eval_results", new FaultAction { DropAfterBytes = 1500 });
-            var results = await Client().QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { RunA } }, null, CancellationToken.None).ToListAsync();
+            var results = await Client().QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { RunA } }, CancellationToken.None).ToListAsync();
 
             Assert.Equal(6, results.Count);
             Assert.Equal(6, results.Select(r => r.PredictAndScoreCallId).Distinct().Count());
