@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using WeaveEval.Emulator.Generation;
+using WeaveEval.Emulator.Profile;
 
 namespace WeaveEval.Emulator
 {
@@ -24,5 +25,8 @@ namespace WeaveEval.Emulator
 
         /// <summary>Generated data added after seeding, or null.</summary>
         public GeneratorSpec? Generate { get; set; }
+
+        /// <summary>Latency, server cost and bandwidth at start; <see cref="EmulatorServer.Profile"/> changes them while running.</summary>
+        public ServerProfile Profile { get; set; } = ServerProfile.Loopback;
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using WeaveEval.Emulator.Faults;
 using WeaveEval.Emulator.Generation;
 using WeaveEval.Emulator.Hosting;
+using WeaveEval.Emulator.Profile;
 using WeaveEval.Emulator.Seeding;
 using WeaveEval.Emulator.Store;
 
@@ -26,10 +27,12 @@ namespace WeaveEval.Emulator
         internal const long MaximumRequestBodyBytes = 32L * 1024 * 1024;
 
         private readonly WebApplication app;
+        private readonly ProfileSetting profile;
 
-        private EmulatorServer(WebApplication app, Uri baseUri, EmulatorStore store, EmulatorOptions options, FaultInjector faults, RequestLog requests)
+        private EmulatorServer(WebApplication app, Uri baseUri, EmulatorStore store, EmulatorOptions options, FaultInjector faults, RequestLog requests, ProfileSetting profile)
         {
             this.app = app;
+            this.profile = profile;
             BaseUri = baseUri;
             Store = store;
             ApiKey = options.ApiKey;
@@ -43,6 +46,13 @@ namespace WeaveEval.Emulator
         public FaultInjector Faults { get; }
         public RequestLog Requests { get; }
 
+        /// <summary>The profile requests are served with from now on (also <c>/__emulator/profile</c>).</summary>
+        public ServerProfile Profile
+        {
+            get => profile.Current;
+            set => profile.Current = value;
+        }
+
         public static async Task<EmulatorServer> StartAsync(EmulatorOptions options)
         {
             var store = new EmulatorStore();
@@ -51,7 +61,8 @@ namespace WeaveEval.Emulator
 
             var faults = new FaultInjector();
             var requests = new RequestLog();
-            var pipeline = new RequestPipeline(store, options, faults, requests);
+            var profile = new ProfileSetting(options.Profile);
+            var pipeline = new RequestPipeline(store, options, faults, requests, profile);
 
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
             builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
@@ -66,7 +77,7 @@ namespace WeaveEval.Emulator
 
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var port = new Uri(address).Port;
-            return new EmulatorServer(app, new Uri($"http://127.0.0.1:{port}"), store, options, faults, requests);
+            return new EmulatorServer(app, new Uri($"http://127.0.0.1:{port}"), store, options, faults, requests, profile);
         }
 
         public async ValueTask DisposeAsync()

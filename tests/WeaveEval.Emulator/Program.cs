@@ -1,22 +1,21 @@
 using System;
-using System.Collections.Generic;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 using WeaveEval.Emulator;
-using WeaveEval.Emulator.Generation;
+using WeaveEval.Emulator.Hosting;
 
 // dotnet run --project tests/WeaveEval.Emulator -- --seed demo --port 5555 [--api-key K] [--strict-unknown-keys]
 //   [--forbid entity/project] [--generate project=acme-ai/big,rows=1000,trials=3,runs=2]
+//   [--profile remote] [--latency-ms 100] [--trial-cost-us 3] [--bandwidth-bytes-per-second 25000000]
 EmulatorOptions options;
 try
 {
-    options = ParseArguments(args);
+    options = CommandLine.Parse(args);
 }
 catch (ArgumentException error)
 {
     Console.Error.WriteLine($"emulator: {error.Message}");
-    Console.Error.WriteLine("usage: WeaveEval.Emulator [--seed demo|none|<file.json>] [--port N] [--api-key KEY] [--strict-unknown-keys] [--forbid entity/project]... [--generate key=value,...]");
+    Console.Error.WriteLine(CommandLine.Usage);
     return 2;
 }
 
@@ -44,25 +43,3 @@ await using var running = server;
 Console.WriteLine($"WeaveEval emulator listening on {server.BaseUri.ToString().TrimEnd('/')}");
 await stopped.Task;
 return 0;
-
-static EmulatorOptions ParseArguments(string[] arguments)
-{
-    var options = new EmulatorOptions();
-    var forbidden = new List<string>();
-    for (var i = 0; i < arguments.Length; i++)
-    {
-        string Value() => i + 1 < arguments.Length ? arguments[++i] : throw new ArgumentException($"{arguments[i]} needs a value");
-        switch (arguments[i])
-        {
-            case "--seed": options.Seed = Value(); break;
-            case "--port": options.Port = int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : throw new ArgumentException("--port needs a number"); break;
-            case "--api-key": options.ApiKey = Value(); break;
-            case "--strict-unknown-keys": options.StrictUnknownKeys = true; break;
-            case "--forbid": forbidden.Add(Value()); break;
-            case "--generate": options.Generate = GeneratorSpec.Parse(Value()); break;
-            default: throw new ArgumentException($"unknown argument {arguments[i]}");
-        }
-    }
-    options.ForbiddenProjects = forbidden;
-    return options;
-}

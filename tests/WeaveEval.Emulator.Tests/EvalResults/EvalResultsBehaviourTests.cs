@@ -553,12 +553,15 @@ namespace WeaveEval.Emulator.Tests.EvalResults
             var store = SeededStore();
             var ids = new[] { A, B };
 
-            var first = EvalResultsEngine.Index(store, SupportBotScenario.ProjectId, ids);
-            var second = EvalResultsEngine.Index(store, SupportBotScenario.ProjectId, ids);
+            var first = EvalResultsEngine.Index(store, SupportBotScenario.ProjectId, ids, recompute: false);
+            var second = EvalResultsEngine.Index(store, SupportBotScenario.ProjectId, ids, recompute: false);
+            var regrouped = EvalResultsEngine.Index(store, SupportBotScenario.ProjectId, ids, recompute: true);
             store.Touch();
-            var third = EvalResultsEngine.Index(store, SupportBotScenario.ProjectId, ids);
+            var third = EvalResultsEngine.Index(store, SupportBotScenario.ProjectId, ids, recompute: false);
 
             Assert.Same(first, second);
+            Assert.NotSame(first, regrouped);
+            Assert.Equal(first.Rows.Select(r => r.Digest), regrouped.Rows.Select(r => r.Digest));
             Assert.NotSame(first, third);
             await Task.CompletedTask;
         }

@@ -25,40 +25,48 @@ namespace WeaveEval.Emulator.EvalResults
     }
 
     /// <summary>
-    /// Grouping, selection and summary of eval_results queries, cached per store version so that paging
-    /// through a large result with limit/offset costs only the page (API.md §4.5 processing order).
+    /// Grouping, selection and summary of eval_results queries (API.md §4.5 processing order). On loopback
+    /// they are cached per store version so that paging through a large result costs only the page; with
+    /// <c>recompute</c> every call does the whole work again, as the production server does per request.
     /// </summary>
     internal static class EvalResultsEngine
     {
         private static readonly ConditionalWeakTable<EmulatorStore, Cache> Caches = new();
 
-        public static EvalResultsIndex Index(EmulatorStore store, string projectId, IReadOnlyList<string> rootIds) =>
-            CacheOf(store, out var version).Get(
-                $"index\u0001{version}\u0001{projectId}\u0001{string.Join("\u0002", rootIds)}",
-                () => EvalResultsIndex.Build(store, projectId, rootIds));
+        public static EvalResultsIndex Index(EmulatorStore store, string projectId, IReadOnlyList<string> rootIds, bool recompute) =>
+            recompute
+                ? EvalResultsIndex.Build(store, projectId, rootIds)
+                : CacheOf(store, out var version).Get(
+                    $"index\u0001{version}\u0001{projectId}\u0001{string.Join("\u0002", rootIds)}",
+                    () => EvalResultsIndex.Build(store, projectId, rootIds));
 
         /// <summary>Rows for <c>rows</c>/<c>total_rows</c>: intersection (<c>require_intersection</c>), filters, sort.</summary>
-        public static EvalResultsSelection Select(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request) =>
-            CacheOf(store, out var version).Get(
-                $"select\u0001{version}\u0001{index.ProjectId}\u0001{string.Join("\u0002", index.RootIds)}\u0001{request.RequireIntersection}\u0001{request.SelectionKey}",
-                () => ComputeSelection(store, index, request));
+        public static EvalResultsSelection Select(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request, bool recompute) =>
+            recompute
+                ? ComputeSelection(store, index, request)
+                : CacheOf(store, out var version).Get(
+                    $"select\u0001{version}\u0001{index.ProjectId}\u0001{string.Join("\u0002", index.RootIds)}\u0001{request.RequireIntersection}\u0001{request.SelectionKey}",
+                    () => ComputeSelection(store, index, request));
 
         /// <summary>The serialized <c>summary</c> object.</summary>
-        public static byte[] Summary(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request)
+        public static byte[] Summary(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request, bool recompute)
         {
             // With filters or sort the summary covers exactly the filtered rows (require_intersection applies);
             // otherwise summary_require_intersection decides (API.md §4.6).
             var filtered = request.HasFiltersOrSort;
             var intersect = filtered ? request.RequireIntersection : request.SummaryRequireIntersection ?? request.RequireIntersection;
-            return CacheOf(store, out var version).Get(
-                $"summary\u0001{version}\u0001{index.ProjectId}\u0001{string.Join("\u0002", index.RootIds)}\u0001{intersect}\u0001{(filtered ? request.SelectionKey : "")}\u0001{request.IncludeChildren}\u0001{request.IncludeCosts}",
-                () =>
-                {
-                    IReadOnlyList<EvalRow> rows = filtered
-                        ? Select(store, index, request).ByDigest.Select(i => index.Rows[i]).ToList()
-                        : index.Rows.Where(r => !intersect || index.RootIds.Count <= 1 || index.HasEveryEvaluation(r)).ToList();
-                    return EvalResultsSummary.Compute(store, index, rows, request.IncludeChildren, request.IncludeCosts);
-                });
+            byte[] Compute()
+            {
+                IReadOnlyList<EvalRow> rows = filtered
+                    ? Select(store, index, request, recompute).ByDigest.Select(i => index.Rows[i]).ToList()
+                    : index.Rows.Where(r => !intersect || index.RootIds.Count <= 1 || index.HasEveryEvaluation(r)).ToList();
+                return EvalResultsSummary.Compute(store, index, rows, request.IncludeChildren, request.IncludeCosts);
+            }
+            return recompute
+                ? Compute()
+                : CacheOf(store, out var version).Get(
+                    $"summary\u0001{version}\u0001{index.ProjectId}\u0001{string.Join("\u0002", index.RootIds)}\u0001{intersect}\u0001{(filtered ? request.SelectionKey : "")}\u0001{request.IncludeChildren}\u0001{request.IncludeCosts}",
+                    Compute);
         }
 
         private static EvalResultsSelection ComputeSelection(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request)

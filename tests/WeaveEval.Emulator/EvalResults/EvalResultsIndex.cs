@@ -34,19 +34,21 @@ namespace WeaveEval.Emulator.EvalResults
     }
 
     /// <summary>
-    /// Trials of the requested evaluations grouped by row digest and sorted by it (API.md §4.3). Built once
-    /// per (store version, project, ids) and shared by every page, filter, sort and summary of that query.
+    /// Trials of the requested evaluations grouped by row digest and sorted by it (API.md §4.3). On loopback
+    /// built once per (store version, project, ids) and shared by every page, filter, sort and summary of that
+    /// query; with a trial cost built again for every request.
     /// </summary>
     internal sealed class EvalResultsIndex
     {
         public const string DatasetRowMarker = "/attr/rows/id/";
         private static readonly byte[] ExampleKey = Encoding.UTF8.GetBytes("example");
 
-        private EvalResultsIndex(string projectId, IReadOnlyList<string> rootIds, EvalRow[] rows)
+        private EvalResultsIndex(string projectId, IReadOnlyList<string> rootIds, EvalRow[] rows, int trialCount)
         {
             ProjectId = projectId;
             RootIds = rootIds;
             Rows = rows;
+            TrialCount = trialCount;
         }
 
         public string ProjectId { get; }
@@ -55,6 +57,9 @@ namespace WeaveEval.Emulator.EvalResults
 
         /// <summary>Rows in ascending ordinal <c>row_digest</c> order.</summary>
         public EvalRow[] Rows { get; }
+
+        /// <summary>Every predict_and_score call of the requested evaluations, before intersection and filters.</summary>
+        public int TrialCount { get; }
 
         public static bool IsPredictAndScore(CallRecord call)
         {
@@ -89,7 +94,7 @@ namespace WeaveEval.Emulator.EvalResults
             }
             var sorted = rows.Values.ToArray();
             Array.Sort(sorted, (a, b) => string.CompareOrdinal(a.Digest, b.Digest));
-            return new EvalResultsIndex(projectId, rootIds, sorted);
+            return new EvalResultsIndex(projectId, rootIds, sorted, trials.Count);
         }
 
         /// <summary>True when the row has trials of every requested evaluation.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Text.Json;
 using System.Threading;
@@ -14,7 +15,12 @@ namespace WeaveEval.Emulator.EvalResults
     public static class EvalResultsRoute
     {
         /// <param name="strictUnknownKeys">true: 422 extra_forbidden for unknown body keys (older servers); false: ignore them (newest).</param>
-        public static async Task HandleAsync(HttpContext context, EmulatorStore store, string entity, string project, bool strictUnknownKeys)
+        /// <param name="trialCostMicroseconds">
+        /// 0: serve from the engine's cache. Otherwise group, filter, sort and count afresh, and answer no sooner
+        /// than this many microseconds per trial of the queried runs, as a production server spends per request.
+        /// </param>
+        public static async Task HandleAsync(HttpContext context, EmulatorStore store, string entity, string project, bool strictUnknownKeys,
+            double trialCostMicroseconds = 0)
         {
             ArgumentNullException.ThrowIfNull(context);
             ArgumentNullException.ThrowIfNull(store);
@@ -35,13 +41,22 @@ namespace WeaveEval.Emulator.EvalResults
                 return;
             }
 
+            var serverWork = Stopwatch.StartNew();
+            var recompute = trialCostMicroseconds > 0;
             var projectId = entity + "/" + project;
-            var index = EvalResultsEngine.Index(store, projectId, request.RootIds);
+            var index = EvalResultsEngine.Index(store, projectId, request.RootIds, recompute);
             EvalResultsSelection? selection = request.IncludeRows || request.HasFiltersOrSort
-                ? EvalResultsEngine.Select(store, index, request)
+                ? EvalResultsEngine.Select(store, index, request, recompute)
                 : null;
             var page = Page(selection, request);
-            var summary = request.IncludeSummary ? EvalResultsEngine.Summary(store, index, request) : null;
+            var summary = request.IncludeSummary ? EvalResultsEngine.Summary(store, index, request, recompute) : null;
+            if (recompute)
+            {
+                // The real work above already costs CPU here; wait only for the rest of the modelled server time,
+                // so the client under test keeps the machine's cores.
+                var remaining = TimeSpan.FromMicroseconds(index.TrialCount * trialCostMicroseconds) - serverWork.Elapsed;
+                if (remaining > TimeSpan.Zero) await Task.Delay(remaining, cancellation).ConfigureAwait(false);
+            }
             var writer = new EvalResultsRowWriter(store, index, request);
             var warning = request.IncludeRawDataRows && request.ResolveRowRefs ? writer.PrepareRefResolution(page) : null;
 

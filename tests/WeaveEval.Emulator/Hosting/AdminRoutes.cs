@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using WeaveEval.Emulator.Faults;
 using WeaveEval.Emulator.Generation;
+using WeaveEval.Emulator.Profile;
 using WeaveEval.Emulator.Store;
 using WeaveEval.Emulator.Wire;
 
@@ -13,7 +14,7 @@ namespace WeaveEval.Emulator.Hosting
 {
     /// <summary>
     /// Test controls under <c>/__emulator/</c> for out-of-process use (Pester, scripts): faults, the
-    /// request log and the generator. No auth, loopback callers only, never faulted or logged.
+    /// request log, the generator and the server profile. No auth, loopback callers only, never faulted or logged.
     /// </summary>
     internal sealed class AdminRoutes
     {
@@ -24,12 +25,14 @@ namespace WeaveEval.Emulator.Hosting
         private readonly EmulatorStore store;
         private readonly FaultInjector faults;
         private readonly RequestLog requests;
+        private readonly ProfileSetting profile;
 
-        public AdminRoutes(EmulatorStore store, FaultInjector faults, RequestLog requests)
+        public AdminRoutes(EmulatorStore store, FaultInjector faults, RequestLog requests, ProfileSetting profile)
         {
             this.store = store;
             this.faults = faults;
             this.requests = requests;
+            this.profile = profile;
         }
 
         public static bool Owns(PathString path) => path.StartsWithSegments(Prefix.TrimEnd('/'));
@@ -66,15 +69,49 @@ namespace WeaveEval.Emulator.Hosting
                         var result = EvaluationGenerator.Generate(store, Deserialize<GeneratorSpec>(body));
                         await Responses.WriteJsonAsync(context, 200, result.ToJson());
                         break;
+                    case ("GET", "/__emulator/profile"):
+                        await Responses.WriteJsonAsync(context, 200, profile.Current.ToJson());
+                        break;
+                    case ("POST", "/__emulator/profile"):
+                        profile.Current = ChangedProfile(profile.Current, body);
+                        await Responses.WriteJsonAsync(context, 200, profile.Current.ToJson());
+                        break;
                     default:
                         await Responses.DetailAsync(context, 404, "Not Found");
                         break;
                 }
             }
-            catch (Exception error) when (error is JsonException or ArgumentException or InvalidOperationException)
+            catch (Exception error) when (error is JsonException or ArgumentException or InvalidOperationException or FormatException)
             {
                 await Responses.ReasonAsync(context, 400, error.Message);
             }
+        }
+
+        /// <summary>
+        /// <c>{"profile":"remote","latencyMs":20}</c>: start from the named profile (or the current one when
+        /// absent) and replace the values given; keys are case-insensitive, unknown keys are refused.
+        /// </summary>
+        private static ServerProfile ChangedProfile(ServerProfile current, byte[] body)
+        {
+            if (JsonNode.Parse(body) is not JsonObject change) throw new JsonException("the profile change must be a JSON object");
+            var changed = current;
+            foreach (var (key, value) in change)
+            {
+                if (key.Equals("profile", StringComparison.OrdinalIgnoreCase)) changed = ServerProfile.Named(value?.GetValue<string>() ?? "");
+            }
+            foreach (var (key, value) in change)
+            {
+                if (value is null) throw new ArgumentException($"{key} must not be null");
+                changed = key.ToLowerInvariant() switch
+                {
+                    "profile" => changed,
+                    "latencyms" => changed with { LatencyMs = value.GetValue<int>() },
+                    "trialcostmicroseconds" => changed with { TrialCostMicroseconds = value.GetValue<double>() },
+                    "bandwidthbytespersecond" => changed with { BandwidthBytesPerSecond = value.GetValue<long>() },
+                    _ => throw new ArgumentException($"unknown profile key '{key}'; use profile, latencyMs, trialCostMicroseconds, bandwidthBytesPerSecond"),
+                };
+            }
+            return changed.Validated();
         }
 
         private static T Deserialize<T>(byte[] body) =>

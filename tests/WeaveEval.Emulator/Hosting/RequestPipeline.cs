@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using WeaveEval.Emulator.EvalResults;
 using WeaveEval.Emulator.Faults;
+using WeaveEval.Emulator.Profile;
 using WeaveEval.Emulator.Routes;
 using WeaveEval.Emulator.Store;
 using WeaveEval.Emulator.Wire;
@@ -24,16 +25,18 @@ namespace WeaveEval.Emulator.Hosting
         private readonly EmulatorOptions options;
         private readonly FaultInjector faults;
         private readonly RequestLog requests;
+        private readonly ProfileSetting profile;
         private readonly AdminRoutes admin;
         private readonly SdkWriteRoutes writes;
 
-        public RequestPipeline(EmulatorStore store, EmulatorOptions options, FaultInjector faults, RequestLog requests)
+        public RequestPipeline(EmulatorStore store, EmulatorOptions options, FaultInjector faults, RequestLog requests, ProfileSetting profile)
         {
             this.store = store;
             this.options = options;
             this.faults = faults;
             this.requests = requests;
-            admin = new AdminRoutes(store, faults, requests);
+            this.profile = profile;
+            admin = new AdminRoutes(store, faults, requests, profile);
             writes = new SdkWriteRoutes(store, options.ForbiddenProjects);
         }
 
@@ -89,6 +92,11 @@ namespace WeaveEval.Emulator.Hosting
 
         private async Task ServeApiAsync(HttpContext context, byte[] body)
         {
+            // One profile for the whole request, even if the admin route swaps it meanwhile.
+            var served = profile.Current;
+            if (served.LatencyMs > 0) await Task.Delay(served.LatencyMs, context.RequestAborted);
+            if (served.BandwidthBytesPerSecond > 0) context.Response.Body = new PacedStream(context.Response.Body, served.BandwidthBytesPerSecond);
+
             var match = RouteTable.Match(context.Request.Method, context.Request.Path.Value ?? "");
             if (match.Outcome == RouteOutcome.NotFound)
             {
@@ -134,11 +142,11 @@ namespace WeaveEval.Emulator.Hosting
                 if (fault.DamagesStream) context.Response.Body = new DamagingStream(context.Response.Body, context, fault);
             }
 
-            await DispatchAsync(context, match);
+            await DispatchAsync(context, match, served);
             await context.Response.Body.FlushAsync(context.RequestAborted);
         }
 
-        private Task DispatchAsync(HttpContext context, RouteMatch match)
+        private Task DispatchAsync(HttpContext context, RouteMatch match, ServerProfile served)
         {
             var entity = match.Entity!;
             var project = match.Project!;
@@ -146,7 +154,7 @@ namespace WeaveEval.Emulator.Hosting
             {
                 ApiRoute.EvaluationRunsList => EvaluationRunRoutes.ListAsync(context, store, entity, project),
                 ApiRoute.EvaluationRunRead => EvaluationRunRoutes.ReadAsync(context, store, entity, project, match.Id!),
-                ApiRoute.EvalResultsQuery => EvalResultsRoute.HandleAsync(context, store, entity, project, options.StrictUnknownKeys),
+                ApiRoute.EvalResultsQuery => EvalResultsRoute.HandleAsync(context, store, entity, project, options.StrictUnknownKeys, served.TrialCostMicroseconds),
                 ApiRoute.PredictionsList => V2CallRoutes.Predictions.ListAsync(context, store, entity, project),
                 ApiRoute.PredictionRead => V2CallRoutes.Predictions.ReadAsync(context, store, entity, project, match.Id!),
                 ApiRoute.ScoresList => V2CallRoutes.Scores.ListAsync(context, store, entity, project),
