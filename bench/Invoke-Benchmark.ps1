@@ -4,32 +4,40 @@
     Measures WeaveEval against the scripts a user would write by hand, as ratios within one run.
 .DESCRIPTION
     Builds the module (unless -NoBuild), copies it to out/bench/module (so a rebuild cannot change it
-    mid-run), starts the emulator and generates one SDK evaluation run of N trials per size. Every
-    measurement runs in its own child pwsh, so each has its own peak working set:
-      export    Get-WeaveEvalResult | Export-Csv
+    mid-run), and for each -Profile starts the emulator with that profile and generates one SDK
+    evaluation run of N trials per size. Every measurement runs in its own child pwsh, so each has its
+    own peak working set:
+      download  one unpaged eval_results request, read and thrown away: the transfer of the floor
+      export    Get-WeaveEvalResult | Export-Csv (also: its requests and their bytes)
       naive     one Invoke-RestMethod POST without paging, a loop building [pscustomobject] rows, Export-Csv
-      download  the pages the module asks for, read and thrown away (no parsing): the emulator's
-                serve time plus loopback transfer, and the floor for any client
       csvonly   Export-Csv of the same objects, built before the clock starts
-      parse     $null = Get-WeaveEvalResult (parse and emit only)
-      first     time to the first object of Get-WeaveEvalResult, as a fraction of its total
-    then prediction fan-out against a sequential Invoke-RestMethod loop (emulator latency per request),
-    and module import against a bare pwsh start. Prints one table of figures and ratios and writes it
-    to out/bench/results.csv. Not part of the test suite.
+      floor     download + csvonly
+      parse     Get-WeaveEvalResult > $null (parse and emit only)
+      first     time to the first object of Get-WeaveEvalResult
+    then (loopback profile) prediction fan-out against a sequential Invoke-RestMethod loop and module
+    import against a bare pwsh start. Prints one table of figures and ratios and writes it to
+    out/bench/results.csv. Not part of the test suite.
+.PARAMETER Profile
+    remote (100 ms per request, 3 µs of server work per trial per eval_results query, 25 MB/s per
+    connection: what users meet) and/or loopback (no latency). Both by default, remote first.
 .PARAMETER Sizes
-    Trials per measured run. 1000000 is opt-in (it needs about 4 GB in the emulator and a few minutes).
-.PARAMETER PageSizeSweep
-    Instead of the suite: parse-and-emit and export at the largest size for each of -PageSizes.
+    Trials per measured run. 1000000 is opt-in (-IncludeMillion; several GB in the emulator).
+.PARAMETER Sweep
+    Instead of the suite: export at the largest size for each -ThrottleLimits x -PageSizes.
 .EXAMPLE
-    dotnet pwsh ./bench/Invoke-Benchmark.ps1                 # 10k and 100k trials
+    dotnet pwsh ./bench/Invoke-Benchmark.ps1                 # 10k and 100k trials, both profiles
 .EXAMPLE
-    dotnet pwsh -NoProfile -c "./bench/Invoke-Benchmark.ps1 -IncludeMillion"
+    dotnet pwsh -NoProfile -c "./bench/Invoke-Benchmark.ps1 -Profile remote -Sizes 100000 -IncludeMillion"
 .EXAMPLE
-    dotnet pwsh ./bench/Invoke-Benchmark.ps1 -Sizes 100000 -PageSizeSweep
+    dotnet pwsh -NoProfile -c "./bench/Invoke-Benchmark.ps1 -Profile remote -Sizes 100000 -Sweep"
 #>
 [CmdletBinding()]
 param(
     [int[]] $Sizes = @(10000, 100000),
+    # loopback: the emulator answers at once. remote: 100 ms per request, 3 µs of server work per trial of
+    # the queried run on every eval_results query, 25 MB/s per connection (what users meet over the internet).
+    [ValidateSet('loopback', 'remote')]
+    [string[]] $Profile = @('remote', 'loopback'),
     [int] $TrialsPerRow = 2,
     [int] $PredictionCount = 500,
     [int] $PredictionLatencyMs = 50,
@@ -38,8 +46,10 @@ param(
     [int] $InMemoryLimit = 200000,
     # Adds the 1M-trial size (about 4 GB in the emulator, some minutes).
     [switch] $IncludeMillion,
-    [switch] $PageSizeSweep,
-    [int[]] $PageSizes = @(50, 100, 200, 500, 1000),
+    # Instead of the suite: export at the largest size for each -ThrottleLimit and -PageSize (0 = sized by bytes).
+    [switch] $Sweep,
+    [int[]] $ThrottleLimits = @(1, 2, 4, 8),
+    [int[]] $PageSizes = @(0, 500, 2000),
     [switch] $NoBuild
 )
 
@@ -89,10 +99,10 @@ function Merge([hashtable] $Base, [hashtable] $Override) {
     $merged
 }
 
-function Start-BenchEmulator {
+function Start-BenchEmulator([string] $ProfileName) {
     $dll = Join-Path $repo 'tests/WeaveEval.Emulator/bin/Release/net10.0/WeaveEval.Emulator.dll'
     $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @($dll, '--port', '0', '--seed', 'none', '--api-key', $apiKey)) { $info.ArgumentList.Add($a) }
+    foreach ($a in @($dll, '--port', '0', '--seed', 'none', '--api-key', $apiKey, '--profile', $ProfileName)) { $info.ArgumentList.Add($a) }
     $info.RedirectStandardOutput = $true
     $info.UseShellExecute = $false
     # Server GC: the emulator builds pages on several threads and must not be the slow side.
@@ -126,6 +136,7 @@ $key = ConvertTo-SecureString $ApiKey -AsPlainText -Force
 Connect-Weave -Entity bench -Project $Project -ApiKey $key -BaseUri $Base -SkipValidation
 $extra = @{}
 if ([int]$PageSize -gt 0) { $extra.PageSize = [int]$PageSize }
+if ([int]$ThrottleLimit -gt 0) { $extra.ThrottleLimit = [int]$ThrottleLimit }
 '@
 # Throughput children first run their operation once on a small run (untimed), so that the timed pass
 # measures steady work, not JIT (tiered compilation) and connection set-up; the baselines get the same.
@@ -144,12 +155,6 @@ $clock = [Diagnostics.Stopwatch]::StartNew()
 Get-WeaveEvalResult -EvaluationRunId $RunId @extra > $null
 $result = @{ Seconds = $clock.Elapsed.TotalSeconds }
 '@
-$parseAssignScript = $connect + @'
-$null = Get-WeaveEvalResult -Project $WarmProject -EvaluationRunId $WarmRunId @extra
-$clock = [Diagnostics.Stopwatch]::StartNew()
-$null = Get-WeaveEvalResult -EvaluationRunId $RunId @extra
-$result = @{ Seconds = $clock.Elapsed.TotalSeconds }
-'@
 $firstScript = $connect + @'
 $clock = [Diagnostics.Stopwatch]::StartNew()
 # A hashtable, because the process block runs in a scope of its own.
@@ -166,17 +171,16 @@ $clock = [Diagnostics.Stopwatch]::StartNew()
 $objects | Export-Csv -LiteralPath $Csv -NoTypeInformation
 $result = @{ Seconds = $clock.Elapsed.TotalSeconds }
 '@
-# The requests the module makes, with the same bodies, read into a scratch buffer and dropped.
+# One unpaged eval_results request, read into a scratch buffer and dropped: what the floor downloads.
+# A one-row request first (unmeasured) sets up this process's HTTP stack and the connection.
 $downloadScript = @'
 $http = [System.Net.Http.HttpClient]::new()
 $http.DefaultRequestHeaders.Add('Authorization', $Auth)
 $buffer = [byte[]]::new(81920)
-$clock = $null
-$bytes = 0L
-# The first request (unmeasured) warms the emulator's per-run index and this process's HTTP stack.
-for ($offset = -[int]$PageSize; $offset -lt [int]$Rows; $offset += [int]$PageSize) {
-    if ($offset -eq 0) { $clock = [Diagnostics.Stopwatch]::StartNew(); $bytes = 0L }
-    $body = '{"evaluation_run_ids":["' + $RunId + '"],"require_intersection":false,"include_raw_data_rows":true,"resolve_row_refs":true,"include_costs":false,"include_summary":false,"limit":' + $PageSize + ',"offset":' + [math]::Max(0, $offset) + '}'
+foreach ($limit in @(',"limit":1', '')) {
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $bytes = 0L
+    $body = '{"evaluation_run_ids":["' + $RunId + '"],"include_raw_data_rows":true,"resolve_row_refs":true' + $limit + '}'
     $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Post, "$Base/v2/bench/$Project/eval_results/query")
     $request.Content = [System.Net.Http.StringContent]::new($body, [Text.Encoding]::UTF8, 'application/json')
     $response = $http.SendAsync($request, [System.Net.Http.HttpCompletionOption]::ResponseHeadersRead).GetAwaiter().GetResult()
@@ -224,73 +228,7 @@ Export-Naive $RunId $Project $Csv
 $result = @{ Seconds = $clock.Elapsed.TotalSeconds }
 '@
 
-$emulator = Start-BenchEmulator
-$base = $emulator.BaseUri
-$warmRun = New-BenchRun 'warm' 20000 $false
-$common = @{ Base = $base; ApiKey = $apiKey; Module = $modulePath; Auth = $authHeader; PageSize = 0; WarmProject = 'warm'; WarmRunId = $warmRun.sdkRunIds[0] }
-$defaultPageSize = [int] (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "Add-Type -Path '$(Join-Path $moduleCopy 'WeaveEval.dll')'; [WeaveEval.Client.EvalResultsQuery]::DefaultPageSize")
-
-try {
-    if ($PageSizeSweep) {
-        $size = ($Sizes | Measure-Object -Maximum).Maximum
-        $generated = New-BenchRun "sweep$size" $size $false
-        foreach ($candidate in $PageSizes) {
-            $arguments = Merge $common @{ Project = "sweep$size"; RunId = $generated.sdkRunIds[0]; Csv = (Join-Path $scratch 'sweep.csv'); PageSize = $candidate }
-            $parse = Invoke-Child -Arguments $arguments -Script $parseScript
-            $export = Invoke-Child -Arguments $arguments -Script $exportScript
-            Add-Figure "page size $candidate, parse and emit $size" $parse.Seconds 's' '' "peak $($parse.PeakWorkingSetMB) MB"
-            $download = Invoke-Child -Arguments (Merge $arguments @{ Rows = $generated.rows }) -Script $downloadScript
-            Add-Figure "page size $candidate, download alone $size" $download.Seconds 's' '' "$([math]::Round($download.Bytes / 1MB, 1)) MB"
-            Add-Figure "page size $candidate, export $size" $export.Seconds 's' '' "peak $($export.PeakWorkingSetMB) MB"
-        }
-        return
-    }
-
-    $peaks = @{}
-    foreach ($size in $Sizes) {
-        $project = "n$size"
-        $clock = [Diagnostics.Stopwatch]::StartNew()
-        $generated = New-BenchRun $project $size $false
-        Add-Figure "emulator: generate $size trials" $clock.Elapsed.TotalSeconds 's' '' 'setup, not timed in any ratio'
-        $arguments = Merge $common @{ Project = $project; RunId = $generated.sdkRunIds[0]; Csv = (Join-Path $scratch "$project.csv"); Rows = $generated.rows }
-
-        $download = Invoke-Child -Arguments (Merge $arguments @{ PageSize = $defaultPageSize }) -Script $downloadScript
-        $export = Invoke-Child -Arguments $arguments -Script $exportScript
-        $parse = Invoke-Child -Arguments $arguments -Script $parseScript
-        $first = Invoke-Child -Arguments $arguments -Script $firstScript
-        $parseAssign = if ($size -le $InMemoryLimit) { Invoke-Child -Arguments $arguments -Script $parseAssignScript }
-        $peaks[$size] = $export.PeakWorkingSetMB
-        Add-Figure "emulator serve + transfer (download alone) $size" $download.Seconds 's' '' "$([math]::Round($download.Bytes / 1MB, 1)) MB of JSON in pages of $defaultPageSize rows; $([math]::Round(100 * $download.Seconds / $export.Seconds))% of the export time"
-        Add-Figure "export (Get-WeaveEvalResult | Export-Csv) $size" $export.Seconds 's' '' "peak working set $($export.PeakWorkingSetMB) MB"
-        Add-Figure "parse and emit (Get-WeaveEvalResult > `$null) $size" $parse.Seconds 's' '' "peak working set $($parse.PeakWorkingSetMB) MB"
-        Add-Figure "parse and emit / download alone $size" ($parse.Seconds / $download.Seconds) 'ratio' $(if ($size -eq 100000) { Test-Target ($parse.Seconds / $download.Seconds) '<=' 3 })
-        if ($parseAssign) {
-            Add-Figure "`$null = Get-WeaveEvalResult $size (gathers all objects first)" $parseAssign.Seconds 's' '' "peak working set $($parseAssign.PeakWorkingSetMB) MB"
-            Add-Figure "`$null = Get-WeaveEvalResult / download alone $size" ($parseAssign.Seconds / $download.Seconds) 'ratio' $(if ($size -eq 100000) { Test-Target ($parseAssign.Seconds / $download.Seconds) '<=' 3 })
-        }
-        Add-Figure "time to first object / total $size" ($first.First / $first.Seconds) 'ratio' $(if ($size -ge 1000000) { Test-Target ($first.First / $first.Seconds) '<=' 0.05 }) "first after $([math]::Round($first.First, 3)) s of $([math]::Round($first.Seconds, 2)) s"
-        Add-Figure "peak working set, export $size" $export.PeakWorkingSetMB 'MB'
-
-        if ($size -le $InMemoryLimit) {
-            $csvOnly = Invoke-Child -Arguments (Merge $arguments @{ Csv = (Join-Path $scratch "$project-prebuilt.csv") }) -Script $csvOnlyScript
-            $naiveCsv = Join-Path $scratch "$project-naive.csv"
-            $naive = Invoke-Child -Arguments (Merge $arguments @{ Csv = $naiveCsv }) -Script $naiveScript
-            $columnsOf = { param($path) ((Get-Content -LiteralPath $path -TotalCount 1) -split ',' | Sort-Object) -join ',' }
-            $sameHeader = (& $columnsOf $naiveCsv) -eq (& $columnsOf $arguments.Csv)
-            $floor = $download.Seconds + $csvOnly.Seconds
-            Add-Figure "floor (download alone + Export-Csv of pre-built objects) $size" $floor 's' '' "Export-Csv alone $([math]::Round($csvOnly.Seconds, 2)) s"
-            Add-Figure "export / floor $size" ($export.Seconds / $floor) 'ratio' $(if ($size -eq 100000) { Test-Target ($export.Seconds / $floor) '<=' 1.3 })
-            Add-Figure "naive script $size" $naive.Seconds 's' '' "peak working set $($naive.PeakWorkingSetMB) MB; same columns as the module's CSV: $sameHeader"
-            Add-Figure "naive / export $size (speed-up)" ($naive.Seconds / $export.Seconds) 'ratio' $(if ($size -eq 100000) { Test-Target ($naive.Seconds / $export.Seconds) '>=' 5 })
-            Add-Figure "peak working set, naive $size" $naive.PeakWorkingSetMB 'MB' '' "$([math]::Round($naive.PeakWorkingSetMB / $export.PeakWorkingSetMB, 1))x the module's"
-        }
-        $null = Invoke-RestMethod -Method Delete -Uri "$base/__emulator/requests"
-    }
-    if ($peaks.ContainsKey(100000) -and $peaks.ContainsKey(1000000)) {
-        $growth = $peaks[1000000] / $peaks[100000]
-        Add-Figure 'peak working set 1M / 100k (export)' $growth 'ratio' (Test-Target $growth '<=' 1.5)
-    }
-
+function Measure-FanOutAndImport {
     # Prediction fan-out against a sequential loop, with emulator latency per request.
     $predictions = New-BenchRun 'preds' $PredictionCount $true
     $fanout = Invoke-Child -Arguments (Merge $common @{ Project = 'preds'; RunId = $predictions.sdkRunIds[0]; Count = $PredictionCount; Latency = $PredictionLatencyMs }) -Script ($connect + @'
@@ -329,9 +267,89 @@ $result = @{ Module = $module; Sequential = $sequential; Count = $ids.Count }
     Add-Figure 'pwsh -NoProfile -c "Import-Module WeaveEval; exit" (median)' $importMedian 's'
     Add-Figure 'import: (start + Import-Module) / bare start' ($importMedian / $bareMedian) 'ratio' (Test-Target ($importMedian / $bareMedian) '<=' 1.3)
 }
+
+# The export's own requests in the emulator's log: those that name its project or its run.
+function Get-ExportRequest([string] $Project, [string] $RunId) {
+    $logged = Invoke-RestMethod -Uri "$base/__emulator/requests"
+    @($logged | ForEach-Object { $_ } | Where-Object { $_.path -like "*/bench/$Project/*" -or $_.body -like "*$RunId*" })
+}
+
+try {
+foreach ($profileName in $Profile) {
+    $emulator = Start-BenchEmulator $profileName
+    $base = $emulator.BaseUri
+    $p = "[$profileName]"
+    try {
+        $warmRun = New-BenchRun 'warm' 20000 $false
+        $common = @{ Base = $base; ApiKey = $apiKey; Module = $modulePath; Auth = $authHeader; PageSize = 0; ThrottleLimit = 0; WarmProject = 'warm'; WarmRunId = $warmRun.sdkRunIds[0] }
+
+        if ($Sweep) {
+            $size = ($Sizes | Measure-Object -Maximum).Maximum
+            $generated = New-BenchRun "sweep$size" $size $false
+            foreach ($throttle in $ThrottleLimits) {
+                foreach ($candidate in $PageSizes) {
+                    $arguments = Merge $common @{ Project = "sweep$size"; RunId = $generated.sdkRunIds[0]; Csv = (Join-Path $scratch 'sweep.csv'); PageSize = $candidate; ThrottleLimit = $throttle }
+                    $null = Invoke-RestMethod -Method Delete -Uri "$base/__emulator/requests"
+                    $export = Invoke-Child -Arguments $arguments -Script $exportScript
+                    $requests = @(Get-ExportRequest "sweep$size" $generated.sdkRunIds[0]).Count
+                    $pages = if ($candidate -gt 0) { "$candidate rows" } else { 'sized by bytes' }
+                    Add-Figure "$p export $size, -ThrottleLimit $throttle, pages $pages" $export.Seconds 's' '' "peak $($export.PeakWorkingSetMB) MB, $requests requests"
+                }
+            }
+            continue
+        }
+
+        $peaks = @{}
+        foreach ($size in $Sizes) {
+            $project = "n$size"
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $generated = New-BenchRun $project $size $false
+            Add-Figure "$p emulator: generate $size trials" $clock.Elapsed.TotalSeconds 's' '' 'setup, not timed in any ratio'
+            $runId = $generated.sdkRunIds[0]
+            $arguments = Merge $common @{ Project = $project; RunId = $runId; Csv = (Join-Path $scratch "$project.csv"); Rows = $generated.rows }
+
+            $download = Invoke-Child -Arguments $arguments -Script $downloadScript
+            $null = Invoke-RestMethod -Method Delete -Uri "$base/__emulator/requests"
+            $export = Invoke-Child -Arguments $arguments -Script $exportScript
+            $requests = @(Get-ExportRequest $project $runId)
+            $first = Invoke-Child -Arguments $arguments -Script $firstScript
+            $inMemory = $size -le $InMemoryLimit
+            $parse = if ($inMemory) { Invoke-Child -Arguments $arguments -Script $parseScript }
+            $peaks[$size] = $export.PeakWorkingSetMB
+            Add-Figure "$p one unpaged download $size" $download.Seconds 's' '' "$([math]::Round($download.Bytes / 1MB, 1)) MB of JSON in one response"
+            Add-Figure "$p export (Get-WeaveEvalResult | Export-Csv) $size" $export.Seconds 's' '' "peak working set $($export.PeakWorkingSetMB) MB; $($requests.Count) requests ($(@($requests | Where-Object path -like '*eval_results*').Count) eval_results)"
+            if ($parse) { Add-Figure "$p parse and emit (Get-WeaveEvalResult > `$null) $size" $parse.Seconds 's' '' "peak working set $($parse.PeakWorkingSetMB) MB" }
+            $firstTarget = if ($profileName -eq 'remote' -and $size -eq 100000) { Test-Target $first.First '<=' 1 } elseif ($size -ge 1000000) { Test-Target ($first.First / $first.Seconds) '<=' 0.05 }
+            Add-Figure "$p time to first object $size" $first.First 's' $firstTarget "of $([math]::Round($first.Seconds, 2)) s in all ($([math]::Round(100 * $first.First / $first.Seconds, 1)) %)"
+            Add-Figure "$p peak working set, export $size" $export.PeakWorkingSetMB 'MB' $(if ($size -ge 1000000) { Test-Target $export.PeakWorkingSetMB '<=' 400 })
+
+            if ($inMemory) {
+                $csvOnly = Invoke-Child -Arguments (Merge $arguments @{ Csv = (Join-Path $scratch "$project-prebuilt.csv") }) -Script $csvOnlyScript
+                $naiveCsv = Join-Path $scratch "$project-naive.csv"
+                $naive = Invoke-Child -Arguments (Merge $arguments @{ Csv = $naiveCsv }) -Script $naiveScript
+                $columnsOf = { param($path) ((Get-Content -LiteralPath $path -TotalCount 1) -split ',' | Sort-Object) -join ',' }
+                $sameHeader = (& $columnsOf $naiveCsv) -eq (& $columnsOf $arguments.Csv)
+                $floor = $download.Seconds + $csvOnly.Seconds
+                Add-Figure "$p floor (one unpaged download + Export-Csv of pre-built objects) $size" $floor 's' '' "Export-Csv alone $([math]::Round($csvOnly.Seconds, 2)) s"
+                Add-Figure "$p export / floor $size" ($export.Seconds / $floor) 'ratio' $(if ($size -eq 100000) { Test-Target ($export.Seconds / $floor) '<=' 1.3 })
+                Add-Figure "$p naive script $size" $naive.Seconds 's' '' "peak working set $($naive.PeakWorkingSetMB) MB; same columns as the module's CSV: $sameHeader"
+                Add-Figure "$p naive / export $size (speed-up)" ($naive.Seconds / $export.Seconds) 'ratio' $(if ($size -eq 100000) { Test-Target ($naive.Seconds / $export.Seconds) '>=' 5 })
+            }
+            $null = Invoke-RestMethod -Method Delete -Uri "$base/__emulator/requests"
+        }
+        if ($peaks.ContainsKey(100000) -and $peaks.ContainsKey(1000000)) {
+            $growth = $peaks[1000000] / $peaks[100000]
+            Add-Figure "$p peak working set 1M / 100k (export)" $growth 'ratio' (Test-Target $growth '<=' 1.5)
+        }
+        if ($profileName -eq 'loopback') { Measure-FanOutAndImport }
+    }
+    finally {
+        if (-not $emulator.Process.HasExited) { $emulator.Process.Kill() }
+        $emulator.Process.WaitForExit()
+    }
+}
+}
 finally {
-    if (-not $emulator.Process.HasExited) { $emulator.Process.Kill() }
-    $emulator.Process.WaitForExit()
     $rows | Format-Table -AutoSize -Wrap | Out-String -Width 250 | Out-Host
     $rows | Export-Csv -LiteralPath (Join-Path $scratch 'results.csv') -NoTypeInformation
 }

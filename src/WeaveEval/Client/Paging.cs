@@ -85,14 +85,17 @@ namespace WeaveEval.Client
         public long? MaximumItems { get; set; }
 
         /// <summary>
-        /// Pages in flight for eval_results, measured at the remote profile (bench/README.md): each
-        /// request pays the latency and the server's grouping of every trial of the run again, so
-        /// overlapping them is what hides both.
+        /// Pages in flight for eval_results, measured at the emulator's remote profile (bench/README.md:
+        /// 2, 3, 4 and 6 at 100k trials): each request pays the latency and the server's grouping of every
+        /// trial of the run again, so two at once already hide most of both, and more only add load.
         /// </summary>
-        public const int DefaultPagesInFlight = 4;
+        public const int DefaultPagesInFlight = 2;
 
-        /// <summary>Bytes per eval_results page the sizes aim at, measured with <see cref="DefaultPagesInFlight"/> (bench/README.md).</summary>
-        public const long DefaultTargetPageBytes = 4L * 1024 * 1024;
+        /// <summary>
+        /// Bytes per eval_results page the sizes aim at (bench/README.md): the server groups the whole run
+        /// again for every page, so fewer, larger pages cost it less; memory stays at a few pages' worth.
+        /// </summary>
+        public const long DefaultTargetPageBytes = 8L * 1024 * 1024;
 
         /// <summary>eval_results rows: a small first page (it says how many rows there are), then pages of about
         /// <see cref="DefaultTargetPageBytes"/>, <paramref name="pagesInFlight"/> at once.</summary>
