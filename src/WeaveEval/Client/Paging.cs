@@ -179,7 +179,9 @@ namespace WeaveEval.Client
     /// <item>a body that breaks off is asked for again from the first item not yet received (nothing
     /// is duplicated or lost), up to MaximumRetryCount times without progress;</item>
     /// <item>a page the server or a gateway refuses as too large or too slow (413, 504, a timeout) is
-    /// asked for again as two halves, and later pages of that list are no larger than the halves.</item>
+    /// asked for again as two halves, and later pages of that list are no larger than the halves;</item>
+    /// <item>a list with a <see cref="PagedList{T}.Completion"/> has the items of a page that need it
+    /// completed once the page has been received, before they are handed out (see <see cref="IPageCompletion{T}"/>).</item>
     /// </list>
     /// A list that fails after some of its items were handed out fails with
     /// <see cref="WeaveStreamInterruptedException"/>, so that a caller cannot take the part for the whole.
