@@ -146,18 +146,40 @@ Describe 'Runs written by the W&B TypeScript SDK' -Tag 'Interop' -Skip:$sdkUnava
 
         # The server reads a trial's model output from output.output and its latency from a predict child
         # or model_latency.mean; the declarative Evaluation writes model_output and model_latency in
-        # seconds, with no child it recognises. So today these stay empty even though the record holds
-        # the outputs (trials[].output) — when Get-WeaveEvalResult completes them from the
-        # predict_and_score calls, this becomes: Output equals the record's output, latency is set.
-        It 'leaves Output, ModelLatencySeconds and PredictionId empty for the declarative Evaluation, as the server does' {
+        # seconds, and its model call is an op the server does not take for a predict call. The module
+        # completes those trials from their predict_and_score calls (one calls query per page).
+        It 'completes Output, ModelLatencySeconds and PredictionId of the declarative Evaluation from its predict_and_score calls' {
             $expected = Get-RecordRun 'Evaluation' 'datasetRows'
-            $results = @(Get-WeaveEvalResult -EvaluationRunId $expected.runId)
-            @($expected.trials | Where-Object modelSucceeded | Where-Object output).Count | Should -Be 6
-            foreach ($result in $results) {
-                $result.Output | Should -BeNullOrEmpty
-                $result.ModelLatencySeconds | Should -BeNullOrEmpty
-                $result.PredictionId | Should -BeNullOrEmpty
-                $result.PredictAndScoreCallId | Should -Not -BeNullOrEmpty
+            $stream = @(Get-WeaveEvalResult -EvaluationRunId $expected.runId -Verbose 4>&1)
+            $results = @($stream | Where-Object { $_ -is [WeaveEval.EvalResult] })
+            $succeeded = @($results | Where-Object { (Get-RecordTrial $expected $_).modelSucceeded })
+            $succeeded.Count | Should -Be 6
+            foreach ($result in $succeeded) {
+                $result.Output | Should -Be (Get-RecordTrial $expected $result).output
+                $result.ModelLatencySeconds | Should -BeOfType [double]
+                $result.ModelLatencySeconds | Should -BeGreaterThan 0
+                $result.PredictionId | Should -Not -BeNullOrEmpty
+                $result.PredictionId | Should -Not -Be $result.PredictAndScoreCallId
+            }
+            @($succeeded.PredictionId | Sort-Object -Unique).Count | Should -Be 6
+            # Both trials of the row whose model threw stay empty (their calls hold no model_output).
+            $failed = @($results | Where-Object { -not (Get-RecordTrial $expected $_).modelSucceeded })
+            $failed.Count | Should -Be 2
+            $failed | ForEach-Object {
+                $_.Output | Should -BeNullOrEmpty
+                $_.ModelLatencySeconds | Should -BeNullOrEmpty
+                $_.PredictionId | Should -BeNullOrEmpty
+            }
+            @($stream | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Completed 6 of 8 trials*' }).Count | Should -Be 1
+        }
+
+        It 'gives the declarative model calls to Get-WeavePrediction, with the logged outputs' {
+            $expected = Get-RecordRun 'Evaluation' 'datasetRows'
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $expected.runId | Where-Object PredictionId)
+            $predictions = @($results | Get-WeavePrediction)
+            $predictions.PredictionId | Should -Be $results.PredictionId
+            for ($i = 0; $i -lt $results.Count; $i++) {
+                $predictions[$i].Output | Should -Be (Get-RecordTrial $expected $results[$i]).output
             }
         }
 

@@ -26,7 +26,7 @@ namespace WeaveEval.Tests
             var builder = new StringBuilder("{\"rows\":[");
             builder.Append(string.Join(",", rows.Select(i =>
                 "{\"row_digest\":\"d" + i.ToString("D6") + "\",\"raw_data_row\":{\"n\":" + i + ",\"text\":\"" + text + "\"},\"evaluations\":[{\"evaluation_call_id\":\"" + run + "\",\"trials\":[" +
-                string.Join(",", Enumerable.Range(0, TrialsPerRow).Select(t => "{\"predict_and_score_call_id\":\"" + run + i + "t" + t + "\"}")) + "]}]}")));
+                string.Join(",", Enumerable.Range(0, TrialsPerRow).Select(t => "{\"predict_and_score_call_id\":\"" + run + i + "t" + t + "\",\"model_output\":\"o\"}")) + "]}]}")));
             builder.Append("],\"total_rows\":").Append(total).Append(",\"summary\":null,\"warnings\":[]}");
             return builder.ToString();
         }

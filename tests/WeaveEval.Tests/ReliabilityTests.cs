@@ -60,8 +60,8 @@ namespace WeaveEval.Tests
         public async Task Eval_results_that_fail_on_a_later_page_are_StreamInterrupted_after_every_result_before()
         {
             const string firstPage = "{\"rows\":[" +
-                "{\"row_digest\":\"d0\",\"evaluations\":[{\"evaluation_call_id\":\"A\",\"trials\":[{\"predict_and_score_call_id\":\"a0t0\"},{\"predict_and_score_call_id\":\"a0t1\"}]}]}," +
-                "{\"row_digest\":\"d1\",\"evaluations\":[{\"evaluation_call_id\":\"A\",\"trials\":[{\"predict_and_score_call_id\":\"a1t0\"}]}]}" +
+                "{\"row_digest\":\"d0\",\"evaluations\":[{\"evaluation_call_id\":\"A\",\"trials\":[{\"predict_and_score_call_id\":\"a0t0\",\"model_output\":\"o\"},{\"predict_and_score_call_id\":\"a0t1\",\"model_output\":\"o\"}]}]}," +
+                "{\"row_digest\":\"d1\",\"evaluations\":[{\"evaluation_call_id\":\"A\",\"trials\":[{\"predict_and_score_call_id\":\"a1t0\",\"model_output\":\"o\"}]}]}" +
                 "],\"total_rows\":5,\"summary\":null,\"warnings\":[]}";
             var handler = new StubHandler((request, index) => index == 0 ? StubHandler.Json(HttpStatusCode.OK, firstPage) : ServerError());
             var client = new WeaveClient(Connections.Create(Connections.FastRetries.WithMaximumRetryCount(1)), NullWeaveLog.Instance, handler, new RecordingDelay().DelayAsync);

@@ -264,8 +264,8 @@ namespace WeaveEval.Tests
             var builder = new StringBuilder("{\"rows\":[");
             builder.Append(string.Join(",", rows.Select(i =>
                 "{\"row_digest\":\"d" + i + "\",\"raw_data_row\":{\"n\":" + i + "},\"evaluations\":[" +
-                "{\"evaluation_call_id\":\"A\",\"trials\":[{\"predict_and_score_call_id\":\"a" + i + "t0\"},{\"predict_and_score_call_id\":\"a" + i + "t1\"}]}," +
-                "{\"evaluation_call_id\":\"B\",\"trials\":[{\"predict_and_score_call_id\":\"b" + i + "t0\"}]}]}")));
+                "{\"evaluation_call_id\":\"A\",\"trials\":[{\"predict_and_score_call_id\":\"a" + i + "t0\",\"model_output\":\"o\"},{\"predict_and_score_call_id\":\"a" + i + "t1\",\"model_output\":\"o\"}]}," +
+                "{\"evaluation_call_id\":\"B\",\"trials\":[{\"predict_and_score_call_id\":\"b" + i + "t0\",\"model_output\":\"o\"}]}]}")));
             builder.Append("],\"total_rows\":").Append(total).Append(",\"summary\":null,\"warnings\":[");
             builder.Append(string.Join(",", warnings.Select(w => "\"" + w + "\"")));
             builder.Append("]}");
@@ -334,7 +334,7 @@ namespace WeaveEval.Tests
         [Fact]
         public async Task Unresolved_rows_keep_their_ref_and_inputs_can_be_left_out()
         {
-            var page = "{\"rows\":[{\"row_digest\":\"d\",\"raw_data_row\":\"weave:///acme-ai/support-bot/object/support-qa:x/attr/rows/id/d\",\"evaluations\":[{\"evaluation_call_id\":\"A\",\"trials\":[{\"predict_and_score_call_id\":\"p\"}]}]}],\"total_rows\":1,\"summary\":null,\"warnings\":[]}";
+            var page = "{\"rows\":[{\"row_digest\":\"d\",\"raw_data_row\":\"weave:///acme-ai/support-bot/object/support-qa:x/attr/rows/id/d\",\"evaluations\":[{\"evaluation_call_id\":\"A\",\"trials\":[{\"predict_and_score_call_id\":\"p\",\"model_output\":\"o\"}]}]}],\"total_rows\":1,\"summary\":null,\"warnings\":[]}";
             var handler = new StubHandler((request, index) => StubHandler.Json(HttpStatusCode.OK, page));
             var client = new WeaveClient(Connections.Create(), NullWeaveLog.Instance, handler);
             var result = (await client.QueryEvalResultsAsync(new EvalResultsQuery { RunIds = new[] { "A" } }, CancellationToken.None).ToListAsync()).Single();

@@ -81,6 +81,8 @@ function expectedTrial(row, trialIndex) {
 async function declarativeEvaluation(client, dataset) {
   const modelName = 'cannedModel';
   const model = weave.op(async function cannedModel({ datasetRow }) {
+    // Some think time, so that the model_latency the SDK measures around the call is above zero.
+    await new Promise(resolve => setTimeout(resolve, 20));
     return answer(datasetRow);
   });
   const scorers = [

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -20,6 +21,20 @@ namespace WeaveEval.Client
 
         /// <summary>Non-fatal warnings of the server in this body.</summary>
         IReadOnlyList<string> Warnings { get; }
+    }
+
+    /// <summary>
+    /// Fills in, from another request, what a route leaves out of some of its items. It runs on the
+    /// page's background task once the page has been received and before its items are handed out, so
+    /// that pages in flight hide it; a page without an item that <see cref="Needs"/> it sends nothing more.
+    /// </summary>
+    internal interface IPageCompletion<T>
+    {
+        /// <summary>Whether the item needs completing; from the first such item on, the page is held until it has been completed.</summary>
+        bool Needs(T item);
+
+        /// <summary>Completes the items in place (the first that needs it and every one after it on the page). Failures are its own to handle: the engine hands the items out afterwards as they are.</summary>
+        Task CompleteAsync(IReadOnlyList<T> items, CancellationToken ct);
     }
 
     /// <summary>One list that a route serves with limit/offset: how to ask for a range and how to read the answer.</summary>
@@ -57,6 +72,9 @@ namespace WeaveEval.Client
 
         /// <summary>Drops items seen before (by this key); a list that shifts while it is paged can repeat one.</summary>
         public Func<T, string?>? Identity { get; set; }
+
+        /// <summary>Completes the items of a page that need more than the route gives (null: nothing to complete).</summary>
+        public IPageCompletion<T>? Completion { get; set; }
     }
 
     /// <summary>How <see cref="PagedReader"/> sizes and overlaps its requests.</summary>
@@ -164,7 +182,9 @@ namespace WeaveEval.Client
     /// <item>a body that breaks off is asked for again from the first item not yet received (nothing
     /// is duplicated or lost), up to MaximumRetryCount times without progress;</item>
     /// <item>a page the server or a gateway refuses as too large or too slow (413, 504, a timeout) is
-    /// asked for again as two halves, and later pages of that list are no larger than the halves.</item>
+    /// asked for again as two halves, and later pages of that list are no larger than the halves;</item>
+    /// <item>a list with a <see cref="PagedList{T}.Completion"/> has the items of a page that need it
+    /// completed once the page has been received, before they are handed out (see <see cref="IPageCompletion{T}"/>).</item>
     /// </list>
     /// A list that fails after some of its items were handed out fails with
     /// <see cref="WeaveStreamInterruptedException"/>, so that a caller cannot take the part for the whole.
@@ -415,7 +435,45 @@ namespace WeaveEval.Client
 
             public List<string> Warnings { get; } = new List<string>();
 
-            private IAsyncEnumerable<T> ReadAsync(CancellationToken ct) => ReadRangeAsync(offset, Limit, ct);
+            private IAsyncEnumerable<T> ReadAsync(CancellationToken ct) =>
+                list.List.Completion == null ? ReadRangeAsync(offset, Limit, ct) : ReadCompletedAsync(list.List.Completion, ct);
+
+            /// <summary>
+            /// Items flow as they arrive until the first one that needs completing; from there on the page is
+            /// held (its order kept) until it has been received, completed with one step, and handed out. A
+            /// read that fails hands out what it received, completed, before its failure, as a page without
+            /// completion would.
+            /// </summary>
+            private async IAsyncEnumerable<T> ReadCompletedAsync(IPageCompletion<T> completion, [EnumeratorCancellation] CancellationToken ct)
+            {
+                var held = new List<T>();
+                ExceptionDispatchInfo? failure = null;
+                var items = ReadRangeAsync(offset, Limit, ct).GetAsyncEnumerator(ct);
+                try
+                {
+                    while (true)
+                    {
+                        try
+                        {
+                            if (!await items.MoveNextAsync().ConfigureAwait(false)) break;
+                        }
+                        catch (Exception e) when (!ct.IsCancellationRequested)
+                        {
+                            failure = ExceptionDispatchInfo.Capture(e);
+                            break;
+                        }
+                        if (held.Count == 0 && !completion.Needs(items.Current)) yield return items.Current;
+                        else held.Add(items.Current);
+                    }
+                }
+                finally
+                {
+                    await items.DisposeAsync().ConfigureAwait(false);
+                }
+                if (held.Count > 0) await completion.CompleteAsync(held, ct).ConfigureAwait(false);
+                foreach (var item in held) yield return item;
+                failure?.Throw();
+            }
 
             private async IAsyncEnumerable<T> ReadRangeAsync(long start, int count, [EnumeratorCancellation] CancellationToken ct)
             {

@@ -158,7 +158,7 @@ namespace WeaveEval.Client
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             var firstRows = FanOut.OrderedConcurrentAsync(
                 runIds,
-                (id, token) => FirstOrNullAsync(ReadOneListAsync(EvalResultsList(new EvalResultsQuery { RunIds = new[] { id }, ResolveRowRefs = resolveRowRefs }), PagingOptions.Lazy(1, 1), token), token),
+                (id, token) => FirstOrNullAsync(ReadOneListAsync(EvalResultsList(new EvalResultsQuery { RunIds = new[] { id }, ResolveRowRefs = resolveRowRefs }, completeOutputs: false), PagingOptions.Lazy(1, 1), token), token),
                 throttle,
                 ct);
             await foreach (var outcome in firstRows.WithCancellation(ct).ConfigureAwait(false))
@@ -175,8 +175,12 @@ namespace WeaveEval.Client
             return keys;
         }
 
-        /// <summary>The eval_results rows of <paramref name="query"/> as a list for <see cref="PagedReader"/>.</summary>
-        internal PagedList<EvalRow> EvalResultsList(EvalResultsQuery query)
+        /// <summary>
+        /// The eval_results rows of <paramref name="query"/> as a list for <see cref="PagedReader"/>; with
+        /// <paramref name="completeOutputs"/>, trials the server left without a model output because their SDK
+        /// wrote it as <c>model_output</c> are completed from their calls (<see cref="ModelOutputCompletion"/>).
+        /// </summary>
+        internal PagedList<EvalRow> EvalResultsList(EvalResultsQuery query, bool completeOutputs = true)
         {
             if (query == null) throw new ArgumentNullException(nameof(query));
             var ids = CheckRunIds(query.RunIds);
@@ -188,7 +192,25 @@ namespace WeaveEval.Client
             {
                 ObjectsIn = row => row.Results.Count,
                 SplitsRefusedPages = true,
+                Completion = completeOutputs ? new ModelOutputCompletion(ReadTrialCallsAsync, Log) : null,
             };
+        }
+
+        /// <summary>
+        /// Predict_and_score calls by id with their children (the model and scorer calls), oldest first, in
+        /// pages of <see cref="ModelOutputCompletion.CallsPerRequest"/>: for a page of trials that is one request.
+        /// </summary>
+        private IAsyncEnumerable<CallLine> ReadTrialCallsAsync(IReadOnlyList<string> predictAndScoreIds, CancellationToken ct)
+        {
+            var list = new PagedList<CallLine>(
+                transport,
+                "predict_and_score calls",
+                (offset, limit) => new WeaveRequest(HttpMethod.Post, "calls/stream_query", CallsAndChildrenQueryBody(predictAndScoreIds, ModelOutputCompletion.Columns, limit, offset), jsonLines: true),
+                response => new JsonLinesReader<CallLine>(response, WireFormat.ParseCall))
+            {
+                Identity = call => call.Id,
+            };
+            return ReadOneListAsync(list, PagingOptions.Lazy(ModelOutputCompletion.CallsPerRequest, null), ct);
         }
 
         private static async Task<T?> FirstOrNullAsync<T>(IAsyncEnumerable<T> source, CancellationToken ct) where T : class
@@ -227,24 +249,94 @@ namespace WeaveEval.Client
 
         private byte[] RunsQueryBody(IReadOnlyList<string>? inputRefs, bool topLevelOnly, IReadOnlyList<string>? callIds, int limit, long offset)
         {
+            return CallsQueryBody(
+                filter =>
+                {
+                    if (callIds == null) Json.WriteStrings(filter, "op_names", new[] { $"weave:///{Entity}/{Project}/op/Evaluation.evaluate:*" });
+                    if (inputRefs != null && inputRefs.Count > 0) Json.WriteStrings(filter, "input_refs", inputRefs);
+                    if (callIds != null && callIds.Count > 0) Json.WriteStrings(filter, "call_ids", callIds);
+                    if (topLevelOnly) filter.WriteBoolean("trace_roots_only", true);
+                },
+                null,
+                newestFirst: true,
+                RunColumns,
+                limit,
+                offset);
+        }
+
+        /// <summary>
+        /// The calls <paramref name="ids"/> and their children. Filter fields are AND-ed, so "these calls or
+        /// their children" cannot be a filter; it is a query expression (<c>$or</c> of two <c>$in</c>).
+        /// </summary>
+        private byte[] CallsAndChildrenQueryBody(IReadOnlyList<string> ids, IReadOnlyList<string> columns, int limit, long offset)
+        {
+            return CallsQueryBody(
+                null,
+                expression =>
+                {
+                    expression.WriteStartArray("$or");
+                    foreach (var field in new[] { "id", "parent_id" })
+                    {
+                        expression.WriteStartObject();
+                        expression.WriteStartArray("$in");
+                        expression.WriteStartObject();
+                        expression.WriteString("$getField", field);
+                        expression.WriteEndObject();
+                        expression.WriteStartArray();
+                        foreach (var id in ids)
+                        {
+                            expression.WriteStartObject();
+                            expression.WriteString("$literal", id);
+                            expression.WriteEndObject();
+                        }
+                        expression.WriteEndArray();
+                        expression.WriteEndArray();
+                        expression.WriteEndObject();
+                    }
+                    expression.WriteEndArray();
+                },
+                newestFirst: false,
+                columns,
+                limit,
+                offset);
+        }
+
+        /// <summary>
+        /// A calls-query body: the project, the filter's fields and the <c>$expr</c> operation's property
+        /// (each left out when null), the order (newest first, or the server's default: oldest first; the
+        /// server adds <c>id</c> as the tie-breaker either way, so offsets are stable), the page and the columns.
+        /// </summary>
+        private byte[] CallsQueryBody(Action<Utf8JsonWriter>? writeFilter, Action<Utf8JsonWriter>? writeExpression, bool newestFirst, IReadOnlyList<string> columns, int limit, long offset)
+        {
             return Json.Build(writer =>
             {
                 writer.WriteString("project_id", Entity + "/" + Project);
-                writer.WriteStartObject("filter");
-                if (callIds == null) Json.WriteStrings(writer, "op_names", new[] { $"weave:///{Entity}/{Project}/op/Evaluation.evaluate:*" });
-                if (inputRefs != null && inputRefs.Count > 0) Json.WriteStrings(writer, "input_refs", inputRefs);
-                if (callIds != null && callIds.Count > 0) Json.WriteStrings(writer, "call_ids", callIds);
-                if (topLevelOnly) writer.WriteBoolean("trace_roots_only", true);
-                writer.WriteEndObject();
-                writer.WriteStartArray("sort_by");
-                writer.WriteStartObject();
-                writer.WriteString("field", "started_at");
-                writer.WriteString("direction", "desc");
-                writer.WriteEndObject();
-                writer.WriteEndArray();
+                if (writeFilter != null)
+                {
+                    writer.WriteStartObject("filter");
+                    writeFilter(writer);
+                    writer.WriteEndObject();
+                }
+                if (writeExpression != null)
+                {
+                    writer.WriteStartObject("query");
+                    writer.WriteStartObject("$expr");
+                    writeExpression(writer);
+                    writer.WriteEndObject();
+                    writer.WriteEndObject();
+                }
+                if (newestFirst)
+                {
+                    writer.WriteStartArray("sort_by");
+                    writer.WriteStartObject();
+                    writer.WriteString("field", "started_at");
+                    writer.WriteString("direction", "desc");
+                    writer.WriteEndObject();
+                    writer.WriteEndArray();
+                }
                 writer.WriteNumber("limit", limit);
                 writer.WriteNumber("offset", offset);
-                Json.WriteStrings(writer, "columns", RunColumns);
+                Json.WriteStrings(writer, "columns", columns);
             });
         }
 

@@ -10,6 +10,7 @@ namespace WeaveEval.Client
     internal sealed class CallLine
     {
         public string? Id;
+        public string? OpName;
         public string? DisplayName;
         public string? TraceId;
         public string? ParentId;
@@ -19,6 +20,7 @@ namespace WeaveEval.Client
         public JsonMap? Attributes;
         public JsonMap? Inputs;
         public JsonMap? Summary;
+        public object? Output;
         public string? WbUserId;
     }
 
@@ -45,6 +47,7 @@ namespace WeaveEval.Client
                 switch (name)
                 {
                     case "id": call.Id = ReadString(ref reader); break;
+                    case "op_name": call.OpName = ReadString(ref reader); break;
                     case "display_name": call.DisplayName = ReadString(ref reader); break;
                     case "trace_id": call.TraceId = ReadString(ref reader); break;
                     case "parent_id": call.ParentId = ReadString(ref reader); break;
@@ -54,6 +57,7 @@ namespace WeaveEval.Client
                     case "attributes": call.Attributes = ReadMap(ref reader); break;
                     case "inputs": call.Inputs = ReadMap(ref reader); break;
                     case "summary": call.Summary = ReadMap(ref reader); break;
+                    case "output": call.Output = JsonText.ReadValue(ref reader); break;
                     case "wb_user_id": call.WbUserId = ReadString(ref reader); break;
                     default: reader.Skip(); break;
                 }
