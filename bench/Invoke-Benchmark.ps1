@@ -201,7 +201,7 @@ $table = foreach ($row in $response.rows) {
         $index = 0
         foreach ($trial in $evaluation.trials) {
             $record = [ordered] @{
-                EvaluationRunId = $evaluation.evaluation_call_id; RowDigest = $row.row_digest; TrialIndex = $index++
+                EvaluationRunId = $evaluation.evaluation_call_id; ModelName = $null; EvaluationName = $null; DisplayName = $null; RowDigest = $row.row_digest; TrialIndex = $index++
                 PredictAndScoreCallId = $trial.predict_and_score_call_id; PredictionId = $trial.predict_call_id
                 Inputs = $row.raw_data_row | ConvertTo-Json -Compress -Depth 10; DatasetRowRef = $null; Output = $trial.model_output
                 Scores = $trial.scores | ConvertTo-Json -Compress -Depth 10

@@ -114,7 +114,7 @@ namespace WeaveEval.Tests
         public async Task Page_sizes_grow_from_a_small_first_page_towards_the_target_bytes()
         {
             var server = new Server(new Dictionary<string, int> { ["A"] = 3000 }, padding: 400);
-            var options = new PagingOptions { FirstPageItems = 10, TargetPageBytes = 200_000, MaximumPageItems = 10000, PagesInFlight = 3 };
+            var options = new PagingOptions { FirstPageItems = 10, TargetPageBytes = 200_000, MaximumPageItems = 10000, PagesInFlight = 1 };
 
             var steps = await ReadAll(Client(server.Handler), options, "A");
 
@@ -124,6 +124,36 @@ namespace WeaveEval.Tests
             // A row is about 560 bytes: later pages ask for a few hundred rows each, never more than remain.
             Assert.All(limits.Skip(1).Take(limits.Count - 2), limit => Assert.InRange(limit, 250, 450));
             Assert.True(limits.Count < 20, $"{limits.Count} requests");
+        }
+
+        [Fact]
+        public async Task With_pages_in_flight_what_is_left_after_the_first_page_goes_out_in_that_many_pages()
+        {
+            var server = new Server(new Dictionary<string, int> { ["A"] = 3000 }, padding: 400);
+            var options = new PagingOptions { FirstPageItems = 10, TargetPageBytes = 200_000, MaximumPageItems = 10000, PagesInFlight = 3 };
+
+            var steps = await ReadAll(Client(server.Handler), options, "A");
+
+            Assert.Equal(Expected("A", 3000), Trials(steps));
+            // The server groups the whole run again for every page: 2990 rows left, three at once, three pages.
+            var limits = server.Handler.Requests.Select(r => Paging(r)).OrderBy(p => p.Offset).Select(p => p.Limit);
+            Assert.Equal(new[] { 10, 997, 997, 996 }, limits);
+        }
+
+        [Fact]
+        public async Task A_page_holds_a_bounded_number_of_items_ahead_of_a_slow_writer()
+        {
+            var body = Encoding.UTF8.GetBytes(Page("A", 0, 5000, 5000, padding: 200));
+            var stream = new TrickleStream(body, 8192);
+            var handler = new StubHandler((request, index) => StubHandler.Stream(HttpStatusCode.OK, stream));
+            var lists = new[] { Client(handler).EvalResultsList(new EvalResultsQuery { RunIds = new[] { "A" } }) };
+            await foreach (var step in PagedReader.ReadAsync(lists, new PagingOptions { FixedPageItems = 5000, PagesInFlight = 1 }, CancellationToken.None))
+            {
+                // The writer stalls after the first row: the page's reader stops once its buffer is full.
+                await Wait.Settle();
+                Assert.InRange(stream.Position, 1, body.Length / 3);
+                break;
+            }
         }
 
         [Theory]

@@ -86,8 +86,8 @@ namespace WeaveEval.Client
         /// <summary>Later pages are sized from the bytes per item seen so far towards this many bytes.</summary>
         public long TargetPageBytes { get; set; } = 4L * 1024 * 1024;
 
-        /// <summary>Most items asked for by one request.</summary>
-        public int MaximumPageItems { get; set; } = 10000;
+        /// <summary>Most items asked for by one request: a bound on what one refused page can waste.</summary>
+        public int MaximumPageItems { get; set; } = 100000;
 
         /// <summary>Every request asks for exactly this many items (the user's -PageSize); null: sized as above.</summary>
         public int? FixedPageItems { get; set; }
@@ -311,6 +311,7 @@ namespace WeaveEval.Client
             private int largestAccepted;
             private readonly HashSet<string> warned = new HashSet<string>(StringComparer.Ordinal);
             private readonly object sizeLock = new object();
+            private long shareOfRest;
 
             public ListState(PagedList<T> list, int index, PagingOptions options)
             {
@@ -357,6 +358,11 @@ namespace WeaveEval.Client
             {
                 long size = options.FixedPageItems
                     ?? (itemsMeasured == 0 ? options.FirstPageItems : (long)(options.TargetPageBytes * itemsMeasured / Math.Max(1, bytes)));
+                // The server does its work again for every page, however small: what is left once the size is
+                // known goes out in no more pages than run at once. Memory does not grow with the page (see
+                // PageRead.BufferedItems).
+                if (!options.FixedPageItems.HasValue) size = Math.Max(size, shareOfRest);
+                size = Math.Min(size, options.MaximumPageItems);
                 lock (sizeLock) size = Math.Max(1, Math.Min(size, largestAccepted));
                 if (Total.HasValue) size = Math.Min(size, Math.Max(1, Total.Value - nextOffset));
                 return (int)size;
@@ -377,6 +383,11 @@ namespace WeaveEval.Client
                 ItemsDone += page.Received;
                 bytes += page.Bytes;
                 itemsMeasured += page.Received;
+                if (page.Total.HasValue && !Total.HasValue && options.PagesInFlight > 1)
+                {
+                    var rest = page.Total.Value - List.Offset - ItemsDone;
+                    shareOfRest = (rest + options.PagesInFlight - 1) / options.PagesInFlight;
+                }
                 if (page.Total.HasValue) Total = page.Total;
                 foreach (var warning in page.Warnings)
                 {
@@ -418,9 +429,13 @@ namespace WeaveEval.Client
                 this.list = list;
                 this.offset = offset;
                 Limit = limit;
-                // The buffer never blocks the reader: a page's items are bounded by its limit.
-                Buffer = ReadAheadBuffer<T>.Start(ReadAsync, limit + 1, CancellationToken.None);
+                // A full buffer stops the page's reading, and with it (TCP flow control) the server's sending:
+                // memory is this many items per page in flight, however large the page.
+                Buffer = ReadAheadBuffer<T>.Start(ReadAsync, Math.Min(limit, BufferedItems) + 1, CancellationToken.None);
             }
+
+            /// <summary>Most parsed items a page holds ahead of the writer.</summary>
+            public const int BufferedItems = 1000;
 
             public int Limit { get; }
 
@@ -440,7 +455,8 @@ namespace WeaveEval.Client
 
             /// <summary>
             /// Items flow as they arrive until the first one that needs completing; from there on the page is
-            /// held (its order kept) until it has been received, completed with one step, and handed out. A
+            /// held (its order kept) until it has been received or <see cref="BufferedItems"/> are held,
+            /// completed with one step, and handed out. A
             /// read that fails hands out what it received, completed, before its failure, as a page without
             /// completion would.
             /// </summary>
@@ -462,8 +478,17 @@ namespace WeaveEval.Client
                             failure = ExceptionDispatchInfo.Capture(e);
                             break;
                         }
-                        if (held.Count == 0 && !completion.Needs(items.Current)) yield return items.Current;
-                        else held.Add(items.Current);
+                        if (held.Count == 0 && !completion.Needs(items.Current))
+                        {
+                            yield return items.Current;
+                            continue;
+                        }
+                        held.Add(items.Current);
+                        if (held.Count < BufferedItems) continue;
+                        // A large page is completed a part at a time, so that memory stays bounded.
+                        await completion.CompleteAsync(held, ct).ConfigureAwait(false);
+                        foreach (var item in held) yield return item;
+                        held.Clear();
                     }
                 }
                 finally
