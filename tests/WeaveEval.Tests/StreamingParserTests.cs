@@ -209,7 +209,7 @@ namespace WeaveEval.Tests
 
             public SizeProbeBody(Stream stream) { this.stream = stream; }
 
-            public string Display => "POST /probe";
+            public string RequestLine => "POST /probe";
 
             public int LargestRequest { get; private set; }
 

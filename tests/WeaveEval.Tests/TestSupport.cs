@@ -162,9 +162,9 @@ namespace WeaveEval.Tests
     {
         private readonly Stream stream;
 
-        public StreamBody(Stream stream, string display = "POST /test") { this.stream = stream; Display = display; }
+        public StreamBody(Stream stream, string display = "POST /test") { this.stream = stream; RequestLine = display; }
 
-        public string Display { get; }
+        public string RequestLine { get; }
 
         public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {

@@ -77,7 +77,7 @@ namespace WeaveEval.Client
                 if (outcome == Outcome.Done) return null;
                 if (buffer.EndOfBody)
                 {
-                    throw new StreamDroppedException($"The response of {source.Display} ended before its JSON document was complete.");
+                    throw new StreamDroppedException($"The response of {source.RequestLine} ended before its JSON document was complete.");
                 }
                 // A large element is re-probed from its start after each refill; waiting until the pending
                 // bytes have doubled keeps that linear in the element's size.
@@ -110,7 +110,7 @@ namespace WeaveEval.Client
                             if (!reader.Read()) return Outcome.NeedMoreData;
                             if (reader.TokenType != JsonTokenType.StartObject)
                             {
-                                throw new WeaveProtocolException($"The response of {source.Display} is not a JSON object (it starts with {reader.TokenType}).");
+                                throw new WeaveProtocolException($"The response of {source.RequestLine} is not a JSON object (it starts with {reader.TokenType}).");
                             }
                             phase = Phase.InDocument;
                             Commit(ref reader, ref committed);
@@ -173,7 +173,7 @@ namespace WeaveEval.Client
             }
             catch (Exception e) when (e is JsonException || e is InvalidOperationException || e is FormatException)
             {
-                throw new WeaveProtocolException($"The response of {source.Display} is not valid JSON: {e.Message}", e);
+                throw new WeaveProtocolException($"The response of {source.RequestLine} is not valid JSON: {e.Message}", e);
             }
             finally
             {

@@ -9,7 +9,7 @@ namespace WeaveEval.Client
     /// <summary>Where response bytes come from (a <see cref="WeaveResponse"/>; tests feed arbitrary chunkings).</summary>
     internal interface IBodySource
     {
-        string Display { get; }
+        string RequestLine { get; }
 
         Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken);
     }
@@ -91,9 +91,9 @@ namespace WeaveEval.Client
             {
                 if (!terminated && bytes[first] == (byte)'{')
                 {
-                    throw new StreamDroppedException($"The response of {source.Display} ended in the middle of line {lineNumber}.", e);
+                    throw new StreamDroppedException($"The response of {source.RequestLine} ended in the middle of line {lineNumber}.", e);
                 }
-                throw new WeaveProtocolException($"Line {lineNumber} of the response of {source.Display} is not valid JSON: {e.Message}", e);
+                throw new WeaveProtocolException($"Line {lineNumber} of the response of {source.RequestLine} is not valid JSON: {e.Message}", e);
             }
         }
 

@@ -538,7 +538,7 @@ namespace WeaveEval.Client
                                 catch (StreamDroppedException dropped) when (received < count)
                                 {
                                     failuresWithoutProgress = receivedThisAttempt > 0 ? 1 : failuresWithoutProgress + 1;
-                                    await ResumeOrGiveUpAsync(transport, response.Display, dropped, failuresWithoutProgress, start + received, ct).ConfigureAwait(false);
+                                    await ResumeOrGiveUpAsync(transport, response.RequestLine, dropped, failuresWithoutProgress, start + received, ct).ConfigureAwait(false);
                                     resume = true;
                                     break;
                                 }
@@ -587,15 +587,15 @@ namespace WeaveEval.Client
             private static bool IsTooLargeOrSlow(WeaveException e) =>
                 (e is WeaveApiException api && (api.StatusCode == 413 || api.StatusCode == 504)) || e.ErrorId == "Timeout";
 
-            private static async Task ResumeOrGiveUpAsync(WeaveTransport transport, string display, StreamDroppedException dropped, int failuresWithoutProgress, long resumeOffset, CancellationToken ct)
+            private static async Task ResumeOrGiveUpAsync(WeaveTransport transport, string requestLine, StreamDroppedException dropped, int failuresWithoutProgress, long resumeOffset, CancellationToken ct)
             {
                 var maximum = transport.Options.MaximumRetryCount;
                 if (failuresWithoutProgress > maximum)
                 {
-                    throw new ResumeGaveUpException($"The response of {display} kept breaking off ({dropped.Message}); gave up after {maximum} attempts to resume", dropped);
+                    throw new ResumeGaveUpException($"The response of {requestLine} kept breaking off ({dropped.Message}); gave up after {maximum} attempts to resume", dropped);
                 }
                 var wait = transport.ComputeBackOff(failuresWithoutProgress);
-                transport.Log.Verbose($"Retry {failuresWithoutProgress}/{maximum} of {display} from offset {resumeOffset} in {WeaveTransport.Seconds(wait)} after the response broke off");
+                transport.Log.Verbose($"Retry {failuresWithoutProgress}/{maximum} of {requestLine} from offset {resumeOffset} in {WeaveTransport.Seconds(wait)} after the response broke off");
                 await transport.BackOffAsync(wait, ct).ConfigureAwait(false);
             }
         }

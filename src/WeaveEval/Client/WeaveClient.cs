@@ -100,8 +100,8 @@ namespace WeaveEval.Client
         {
             if (predictionId == null) throw new ArgumentNullException(nameof(predictionId));
             var request = new WeaveRequest(HttpMethod.Get, projectPath + "predictions/" + UrlPath.Segment(predictionId, "prediction id"), null, jsonLines: false);
-            var (body, display) = await ReadSmallBodyAsync(request, ct).ConfigureAwait(false);
-            return ParseDocument(body, display, (ref Utf8JsonReader reader) => WireFormat.ParsePrediction(ref reader, Entity, Project));
+            var (body, requestLine) = await ReadSmallBodyAsync(request, ct).ConfigureAwait(false);
+            return ParseDocument(body, requestLine, (ref Utf8JsonReader reader) => WireFormat.ParsePrediction(ref reader, Entity, Project));
         }
 
         /// <summary>The v2 predictions of a run (or of the project when <paramref name="evaluationRunId"/> is null), paged lazily.</summary>
@@ -132,9 +132,9 @@ namespace WeaveEval.Client
                 writer.WriteBoolean("require_intersection", requireIntersection);
             });
             var request = new WeaveRequest(HttpMethod.Post, projectPath + "eval_results/query", body, jsonLines: false);
-            var (bytes, display) = await ReadSmallBodyAsync(request, ct).ConfigureAwait(false);
-            var document = ParseDocument(bytes, display, (ref Utf8JsonReader reader) => JsonText.ReadValue(ref reader)) as JsonMap
-                ?? throw new WeaveProtocolException($"The response of {display} is not a JSON object.");
+            var (bytes, requestLine) = await ReadSmallBodyAsync(request, ct).ConfigureAwait(false);
+            var document = ParseDocument(bytes, requestLine, (ref Utf8JsonReader reader) => JsonText.ReadValue(ref reader)) as JsonMap
+                ?? throw new WeaveProtocolException($"The response of {requestLine} is not a JSON object.");
             LogWarnings(document["warnings"] as JsonList, new HashSet<string>(StringComparer.Ordinal));
             return Mapping.ToSummary(document["summary"] as JsonMap, Entity, Project);
         }
@@ -374,7 +374,7 @@ namespace WeaveEval.Client
         /// Sends a request whose answer is one small document and reads it whole. A body that breaks off
         /// is a network error like any other: the request is sent again, up to MaximumRetryCount times.
         /// </summary>
-        private async Task<(byte[] Body, string Display)> ReadSmallBodyAsync(WeaveRequest request, CancellationToken ct)
+        private async Task<(byte[] Body, string RequestLine)> ReadSmallBodyAsync(WeaveRequest request, CancellationToken ct)
         {
             for (var failures = 1; ; failures++)
             {
@@ -382,24 +382,24 @@ namespace WeaveEval.Client
                 {
                     try
                     {
-                        return (await response.ReadAllBytesAsync(ct).ConfigureAwait(false), response.Display);
+                        return (await response.ReadAllBytesAsync(ct).ConfigureAwait(false), response.RequestLine);
                     }
                     catch (StreamDroppedException e)
                     {
                         var maximum = transport.Options.MaximumRetryCount;
                         if (failures > maximum)
                         {
-                            throw new WeaveException($"The connection dropped while reading the response of {response.Display}.", "NetworkError", WeaveErrorKind.Connection, e);
+                            throw new WeaveException($"The connection dropped while reading the response of {response.RequestLine}.", "NetworkError", WeaveErrorKind.Connection, e);
                         }
                         var wait = transport.ComputeBackOff(failures);
-                        Log.Verbose($"Retry {failures}/{maximum} of {response.Display} in {WeaveTransport.Seconds(wait)} after the response broke off");
+                        Log.Verbose($"Retry {failures}/{maximum} of {response.RequestLine} in {WeaveTransport.Seconds(wait)} after the response broke off");
                         await transport.BackOffAsync(wait, ct).ConfigureAwait(false);
                     }
                 }
             }
         }
 
-        private static T ParseDocument<T>(byte[] body, string display, Utf8Parser<T> parser)
+        private static T ParseDocument<T>(byte[] body, string requestLine, Utf8Parser<T> parser)
         {
             try
             {
@@ -411,32 +411,8 @@ namespace WeaveEval.Client
             }
             catch (Exception e) when (e is JsonException || e is InvalidOperationException || e is FormatException || e is ArgumentException)
             {
-                throw new WeaveProtocolException($"The response of {display} is not valid JSON: {e.Message}", e);
+                throw new WeaveProtocolException($"The response of {requestLine} is not valid JSON: {e.Message}", e);
             }
-        }
-    }
-
-    internal static class Json
-    {
-        public static byte[] Build(Action<Utf8JsonWriter> writeProperties)
-        {
-            using (var buffer = new MemoryStream())
-            {
-                using (var writer = new Utf8JsonWriter(buffer))
-                {
-                    writer.WriteStartObject();
-                    writeProperties(writer);
-                    writer.WriteEndObject();
-                }
-                return buffer.ToArray();
-            }
-        }
-
-        public static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
-        {
-            writer.WriteStartArray(name);
-            foreach (var value in values) writer.WriteStringValue(value);
-            writer.WriteEndArray();
         }
     }
 }

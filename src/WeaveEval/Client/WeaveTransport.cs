@@ -90,7 +90,7 @@ namespace WeaveEval.Client
         public async Task<WeaveResponse> SendAsync(WeaveRequest request, CancellationToken cancellationToken, bool splittable = false)
         {
             var uri = new Uri(Connection.BaseUri.AbsoluteUri + request.RelativePath, UriKind.Absolute);
-            var display = request.Method.Method + " " + uri.PathAndQuery;
+            var requestLine = request.Method.Method + " " + uri.PathAndQuery;
             for (var attempt = 0; ; attempt++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -121,25 +121,25 @@ namespace WeaveEval.Client
                 if (response == null)
                 {
                     var failure = timedOut ? $"no answer within {Seconds(Options.Timeout)}" : Scrub(networkFailure!.Message);
-                    Log.Verbose($"{display} -> failed after {stopwatch.ElapsedMilliseconds} ms: {failure}");
+                    Log.Verbose($"{requestLine} -> failed after {stopwatch.ElapsedMilliseconds} ms: {failure}");
                     if (attempt >= Options.MaximumRetryCount || (timedOut && splittable))
                     {
-                        if (timedOut) throw TimeoutError(display, networkFailure);
+                        if (timedOut) throw TimeoutError(requestLine, networkFailure);
                         throw new WeaveException(
-                            $"Could not reach {uri.Host} ({display}): {Scrub(InnermostMessage(networkFailure!))}",
+                            $"Could not reach {uri.Host} ({requestLine}): {Scrub(InnermostMessage(networkFailure!))}",
                             "NetworkError",
                             WeaveErrorKind.Connection,
                             networkFailure);
                     }
                     var wait = ComputeBackOff(attempt + 1);
                     WarnRetryingOnce(uri, failure, attempt + 2);
-                    Log.Verbose($"Retry {attempt + 1}/{Options.MaximumRetryCount} of {display} in {Seconds(wait)} after {(timedOut ? "a timeout" : "a network error")}");
+                    Log.Verbose($"Retry {attempt + 1}/{Options.MaximumRetryCount} of {requestLine} in {Seconds(wait)} after {(timedOut ? "a timeout" : "a network error")}");
                     await delay(wait, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
-                LogResponseHeaders(response, display);
-                var weaveResponse = new WeaveResponse(response, display, Options.Timeout, Log, stopwatch);
+                LogResponseHeaders(response, requestLine);
+                var weaveResponse = new WeaveResponse(response, requestLine, Options.Timeout, Log, stopwatch);
                 var status = (int)response.StatusCode;
                 if (status >= 200 && status < 300) return weaveResponse;
 
@@ -149,7 +149,7 @@ namespace WeaveEval.Client
                 if (IsRetryable(status) && attempt < Options.MaximumRetryCount && !(splittable && status == 504))
                 {
                     var wait = ServerDelay(response) ?? ComputeBackOff(attempt + 1);
-                    Log.Verbose($"Retry {attempt + 1}/{Options.MaximumRetryCount} of {display} in {Seconds(wait)} after HTTP {status}");
+                    Log.Verbose($"Retry {attempt + 1}/{Options.MaximumRetryCount} of {requestLine} in {Seconds(wait)} after HTTP {status}");
                     await delay(wait, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -191,8 +191,8 @@ namespace WeaveEval.Client
             return wait > Options.MaximumRetryInterval ? Options.MaximumRetryInterval : wait;
         }
 
-        internal WeaveException TimeoutError(string display, Exception? inner) =>
-            new WeaveException($"{display} timed out after {Seconds(Options.Timeout)} (TimeoutSec).", "Timeout", WeaveErrorKind.Timeout, inner);
+        internal WeaveException TimeoutError(string requestLine, Exception? inner) =>
+            new WeaveException($"{requestLine} timed out after {Seconds(Options.Timeout)} (TimeoutSec).", "Timeout", WeaveErrorKind.Timeout, inner);
 
         internal WeaveApiException ApiError(string method, string path, int status, string? reasonPhrase, string? body)
         {
@@ -282,10 +282,10 @@ namespace WeaveEval.Client
             Log.Debug(Scrub(builder.ToString()));
         }
 
-        private void LogResponseHeaders(HttpResponseMessage response, string display)
+        private void LogResponseHeaders(HttpResponseMessage response, string requestLine)
         {
             var builder = new StringBuilder();
-            builder.Append(display).Append(" -> ").Append((int)response.StatusCode).Append(' ').Append(response.ReasonPhrase);
+            builder.Append(requestLine).Append(" -> ").Append((int)response.StatusCode).Append(' ').Append(response.ReasonPhrase);
             foreach (var header in response.Headers.Concat(response.Content.Headers))
             {
                 builder.Append("\n  ").Append(header.Key).Append(": ").Append(string.Join(", ", header.Value));
@@ -324,16 +324,16 @@ namespace WeaveEval.Client
         private Stream? stream;
         private bool disposed;
 
-        public WeaveResponse(HttpResponseMessage response, string display, TimeSpan timeout, IWeaveLog log, Stopwatch stopwatch)
+        public WeaveResponse(HttpResponseMessage response, string requestLine, TimeSpan timeout, IWeaveLog log, Stopwatch stopwatch)
         {
             this.response = response;
-            Display = display;
+            RequestLine = requestLine;
             this.timeout = timeout;
             this.log = log;
             this.stopwatch = stopwatch;
         }
 
-        public string Display { get; }
+        public string RequestLine { get; }
 
         public int StatusCode => (int)response.StatusCode;
 
@@ -361,11 +361,11 @@ namespace WeaveEval.Client
                     if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException(cancellationToken);
                     if (idle.IsCancellationRequested)
                     {
-                        throw new WeaveException($"{Display} timed out after {WeaveTransport.Seconds(timeout)} while reading the response (TimeoutSec).", "Timeout", WeaveErrorKind.Timeout, e);
+                        throw new WeaveException($"{RequestLine} timed out after {WeaveTransport.Seconds(timeout)} while reading the response (TimeoutSec).", "Timeout", WeaveErrorKind.Timeout, e);
                     }
                     if (e is IOException || e is HttpRequestException || e is ObjectDisposedException || e is WebException)
                     {
-                        throw new StreamDroppedException($"The connection dropped while reading the response of {Display}: {e.Message}", e);
+                        throw new StreamDroppedException($"The connection dropped while reading the response of {RequestLine}: {e.Message}", e);
                     }
                     throw;
                 }
@@ -413,7 +413,7 @@ namespace WeaveEval.Client
             disposed = true;
             stream?.Dispose();
             response.Dispose();
-            log.Verbose($"{Display} -> {StatusCode} ({BytesRead} bytes, {stopwatch.ElapsedMilliseconds} ms)");
+            log.Verbose($"{RequestLine} -> {StatusCode} ({BytesRead} bytes, {stopwatch.ElapsedMilliseconds} ms)");
         }
     }
 }
