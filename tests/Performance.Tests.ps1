@@ -71,13 +71,13 @@ Describe 'Get-WeaveEvalResult with concurrent reads' {
         It 'reads the other runs while a slow one is still on its way' {
             Set-PageFault $generatedRuns[0] @{ delayMs = 1500 }
             $null = Get-WeaveEvalResult -Project perf -EvaluationRunId $generatedRuns -WarningAction SilentlyContinue
-            # The emulator logs a request once it has answered. Reads that started after the slow one and
-            # were answered before it ran at the same time (one at a time, none could).
+            # The emulator logs a request once it has answered. The slow run comes first in the output: a later
+            # run's page answered before it was requested before the slow one was answered (one at a time,
+            # none could be).
             $reads = Get-ResultRequest
             $reads.Count | Should -Be $generatedRuns.Count
             $slowAt = [array]::FindIndex([object[]] $reads, [Predicate[object]] { param($r) $r.body -match $generatedRuns[0] })
-            $slow = $reads[$slowAt]
-            @($reads | Select-Object -First $slowAt | Where-Object { [datetime] $_.startedAt -ge [datetime] $slow.startedAt }).Count | Should -BeGreaterThan 0
+            $slowAt | Should -BeGreaterThan 0
         }
 
         It '-ThrottleLimit 1 reads one run after the other' {
