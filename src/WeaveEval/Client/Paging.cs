@@ -94,7 +94,7 @@ namespace WeaveEval.Client
 
         /// <summary>
         /// Requests in flight for the list being written, once its size is known (its first page says
-        /// how many items it has); also how many later lists may have their first page fetched ahead.
+        /// how many items it has); the first pages of up to one fewer later lists are fetched meanwhile.
         /// 1 reads strictly one page after the other, each only once the one before has been written.
         /// </summary>
         public int PagesInFlight { get; set; } = 1;
