@@ -135,7 +135,8 @@ Describe 'Entity and project names' {
                 $run.Errors.Count | Should -Be 1
                 $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.InvalidEntityOrProject,*'
                 $run.Errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-                $run.Errors[0].Exception.Message | Should -Match "The W&B $($Parameter.ToLowerInvariant()) '.*' .*; it must be a single name"
+                $example = if ($Parameter -eq 'Project') { 'support-bot' } else { 'acme-ai' }
+                $run.Errors[0].Exception.Message | Should -Match "The W&B $($Parameter.ToLowerInvariant()) '.*' .*; it must be a single name such as '$example'\.$"
             }
             Get-WeaveConnection | Should -BeNullOrEmpty
         }

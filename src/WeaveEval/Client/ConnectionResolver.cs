@@ -65,7 +65,7 @@ namespace WeaveEval.Client
             if (problem != null)
             {
                 throw new WeaveConfigurationException(
-                    $"The W&B {what} '{Printable(value)}' {problem}; it must be a single name such as 'acme-ai'.",
+                    $"The W&B {what} '{Printable(value)}' {problem}; it must be a single name such as '{(what == "project" ? "support-bot" : "acme-ai")}'.",
                     "InvalidEntityOrProject",
                     WeaveErrorKind.InvalidArgument);
             }
