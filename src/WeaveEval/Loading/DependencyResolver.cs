@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -36,8 +37,9 @@ namespace WeaveEval.Loading
         private readonly Dictionary<string, ShippedAssembly> shipped;
         private readonly Assembly moduleAssembly;
         private readonly Func<string, Assembly> load;
-        private readonly Dictionary<string, Assembly> loaded = new Dictionary<string, Assembly>(StringComparer.OrdinalIgnoreCase);
-        private readonly object gate = new object();
+        // No lock of ours is held while the runtime loads a file: the loader raises AssemblyResolve on other
+        // threads under its own lock, and a handler waiting for ours there would deadlock with the load.
+        private readonly ConcurrentDictionary<string, Assembly> loaded = new ConcurrentDictionary<string, Assembly>(StringComparer.OrdinalIgnoreCase);
 
         public DependencyResolver(IEnumerable<ShippedAssembly> shipped, Assembly moduleAssembly, Func<string, Assembly> load)
         {
@@ -99,25 +101,16 @@ namespace WeaveEval.Loading
             var path = Resolve(requested, shipped);
             if (path == null) return null;
             if (args.RequestingAssembly == null && requested.Version != null && requested.Version > shipped[requested.Name!].Name.Version) return null;
-            lock (gate)
-            {
-                // One Assembly per file for the life of the process, so every requester sees the same types.
-                if (!loaded.TryGetValue(requested.Name!, out var assembly))
-                {
-                    assembly = load(path);
-                    loaded.Add(requested.Name!, assembly);
-                }
-                return assembly;
-            }
+            // One Assembly per file for the life of the process, so every requester sees the same types; two
+            // threads that race here both load, and the first one stored is what both get.
+            if (loaded.TryGetValue(requested.Name!, out var assembly)) return assembly;
+            return loaded.GetOrAdd(requested.Name!, load(path));
         }
 
         private bool IsFromModule(Assembly requester)
         {
             if (requester == moduleAssembly) return true;
-            lock (gate)
-            {
-                return loaded.ContainsValue(requester);
-            }
+            return loaded.Values.Contains(requester);
         }
     }
 }
