@@ -223,6 +223,23 @@ Describe 'Get-WeaveEvalResult' {
             (Get-PageRequest)[0].body | Should -Match '"require_intersection":\s*true'
         }
 
+        It 'carries each run''s ModelName, EvaluationName and DisplayName on every result, and as export columns' {
+            $runs = @(Get-WeaveEvaluationRun -EvaluationRunId $demo.RunA, $demo.RunC)
+            $results = @(Get-WeaveEvalResult -EvaluationRunId $demo.RunA, $demo.RunC)
+            foreach ($run in $runs) {
+                $mine = @($results | Where-Object EvaluationRunId -eq $run.EvaluationRunId)
+                $mine.Count | Should -BeGreaterThan 0
+                $mine.ModelName | Sort-Object -Unique | Should -BeExactly $run.ModelName
+                $mine.EvaluationName | Sort-Object -Unique | Should -BeExactly $run.EvaluationName
+                @($mine.DisplayName | Sort-Object -Unique) | Should -Be @($run.DisplayName)
+            }
+            $runs[0].ModelName | Should -Not -Be $runs[1].ModelName
+            $header = ($results | ConvertTo-Csv -NoTypeInformation | Select-Object -First 1) -split ',' | ForEach-Object { $_.Trim('"') }
+            $header | Should -Contain 'ModelName'
+            $header | Should -Contain 'EvaluationName'
+            $header | Should -Contain 'DisplayName'
+        }
+
         It 'takes runs from the pipeline (Get-WeaveEvaluationRun | Get-WeaveEvalResult)' {
             $results = @(Get-WeaveEvaluationRun -Model GPT4oSupportModel | Get-WeaveEvalResult)
             $results.Count | Should -Be 6
