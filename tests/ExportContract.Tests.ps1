@@ -1,6 +1,6 @@
 #Requires -Modules Pester
 
-# The Export-Csv contract of DESIGN.md: Export-Csv of Get-WeaveEvalResult output is complete and
+# The Export-Csv contract (README "Export"): Export-Csv of Get-WeaveEvalResult output is complete and
 # readable in the session's culture; Export-WeaveEvalResult writes the same columns culture-invariantly.
 # Exports run in a child pwsh whose CurrentCulture is set, so the parent's culture does not matter.
 

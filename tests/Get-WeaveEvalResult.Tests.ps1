@@ -9,7 +9,7 @@ BeforeAll {
     # Run A's rows in row-digest order (q1, q3, q2), two trials each.
     $rowsOfA = 'q1', 'q1', 'q3', 'q3', 'q2', 'q2'
     $columnsOfA = 'Input.id', 'Input.question', 'Input.expected', 'Score.exact_match', 'Score.similarity', 'Score.LLMJudge.correct', 'Score.LLMJudge.score'
-    # The dataset row digests of the demo rows (API.md §1.4), as in the eval_results examples.
+    # The dataset row digests of the demo rows, as in the eval_results examples.
     $digestOf = @{ q1 = '39XFQ1BfHkDTyZH24XSl0S7NL9ZCYE4ew2oYtYYgLQA'; q2 = 'dXXCJUxZVXlVJj9SbjD6u2pNv0UU55noNHs8BSWIikY'; q3 = 'XohVTOjtcyXzVLeQ3CJwE2TipmqpRimL4wnmOwiqmzg' }
 
     function Get-FlatColumn($Object) { @($Object.PSObject.Properties.Name | Where-Object { $_ -like 'Input.*' -or $_ -like 'Score.*' }) }
@@ -131,7 +131,7 @@ Describe 'Get-WeaveEvalResult' {
     Context 'dataset rows the server cannot resolve (a run whose dataset object is gone)' {
         BeforeAll {
             # A scenario with one SDK-shaped run whose rows point into a dataset object that does not
-            # exist: the server answers 200, keeps the refs and adds its resolve-failure warning (API.md §4.7).
+            # exist: the server answers 200, keeps the refs and adds its resolve-failure warning.
             $project = 'acme-ai/broken-refs'
             $brokenRun = '019f7000-0000-7000-8000-000000000001'
             $digest = '3q2Yd0V3sNfZ1IjwXgT5UdQ5y1cbbTmRwr7BBbdyMdM'

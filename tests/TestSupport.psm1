@@ -18,7 +18,7 @@ $script:ConfigVariables = 'WANDB_API_KEY', 'WANDB_ENTITY', 'WANDB_PROJECT', 'WAN
 $script:SavedEnvironment = @{}
 
 function Get-WeaveDemo {
-    <# The ids and names of the emulator's demo project acme-ai/support-bot (API.md §10). #>
+    <# The ids and names of the emulator's demo project acme-ai/support-bot. #>
     $script:Demo
 }
 

@@ -23,7 +23,7 @@ namespace WeaveEval.Emulator
     /// </summary>
     public sealed class EmulatorServer : IAsyncDisposable
     {
-        /// <summary>Largest request body the trace server accepts (API.md §8.3).</summary>
+        /// <summary>Largest request body the trace server accepts.</summary>
         internal const long MaximumRequestBodyBytes = 32L * 1024 * 1024;
 
         private readonly WebApplication app;

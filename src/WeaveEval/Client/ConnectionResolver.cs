@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace WeaveEval.Client
 {
     /// <summary>
-    /// Applies the precedence rules of DESIGN.md: parameter → session → environment → netrc for the key;
+    /// Applies the documented precedence rules (README, about_WeaveEval): parameter → session → environment → netrc for the key;
     /// parameter → session → WF_TRACE_SERVER_URL → derived from WANDB_BASE_URL for the server.
     /// </summary>
     public static class ConnectionResolver

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 
 namespace WeaveEval.Client
 {
-    /// <summary>The mapping rules from server shapes to the output objects (CALLS.md §2.7/§2.8, API.md §4).</summary>
+    /// <summary>The mapping rules from server shapes to the output objects.</summary>
     internal static class Mapping
     {
         /// <summary>

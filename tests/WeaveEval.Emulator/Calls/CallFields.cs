@@ -8,7 +8,7 @@ using WeaveEval.Emulator.Store;
 namespace WeaveEval.Emulator.Calls
 {
     /// <summary>
-    /// The field names of the calls query language (CALLS.md §1.4) and their values on one call.
+    /// The field names of the calls query language and their values on one call.
     /// JSON columns are parsed on first use and kept for the rest of the evaluation of that call.
     /// </summary>
     internal sealed class CallFields

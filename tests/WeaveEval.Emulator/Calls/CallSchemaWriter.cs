@@ -8,9 +8,9 @@ using WeaveEval.Emulator.Wire;
 namespace WeaveEval.Emulator.Calls
 {
     /// <summary>
-    /// One <c>CallSchema</c> line (CALLS.md §1.9): every field in table order; columns not selected come
+    /// One <c>CallSchema</c> line: every field in table order; columns not selected come
     /// back as defaults (<c>null</c>, <c>{}</c>), and <c>summary</c> is always an object holding at least
-    /// the derived <c>weave</c> block computed from what was fetched (§1.6).
+    /// the derived <c>weave</c> block computed from what was fetched.
     /// </summary>
     internal sealed class CallSchemaWriter
     {

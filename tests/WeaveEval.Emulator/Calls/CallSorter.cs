@@ -6,7 +6,7 @@ using WeaveEval.Emulator.Store;
 namespace WeaveEval.Emulator.Calls
 {
     /// <summary>
-    /// <c>sort_by</c> with the server's rules (CALLS.md §1.5): default <c>started_at</c> asc; <c>id</c> asc
+    /// <c>sort_by</c> with the server's rules: default <c>started_at</c> asc; <c>id</c> asc
     /// appended as tie-breaker unless sorted on; missing values last in both directions; dynamic fields
     /// order numbers before other values.
     /// </summary>

@@ -9,7 +9,7 @@ using WeaveEval.Emulator.Wire;
 namespace WeaveEval.Emulator.Calls
 {
     /// <summary>
-    /// <c>CallsFilter</c> (CALLS.md §1.3): values OR-ed within a field, fields AND-ed. Empty lists mean
+    /// <c>CallsFilter</c>: values OR-ed within a field, fields AND-ed. Empty lists mean
     /// "not set" except <c>thread_ids</c> (matches nothing) and <c>turn_ids</c> (matches nothing once
     /// any other field is set).
     /// </summary>

@@ -9,7 +9,7 @@ using WeaveEval.Emulator.Wire;
 namespace WeaveEval.Emulator.Calls
 {
     /// <summary>
-    /// The body of <c>/calls/stream_query</c> and <c>/calls/query_stats</c> (CALLS.md §1.2, §3), validated
+    /// The body of <c>/calls/stream_query</c> and <c>/calls/query_stats</c>, validated
     /// as pydantic would: type errors collected into FastAPI's 422 list, unknown keys ignored.
     /// </summary>
     internal sealed class CallsQueryRequest

@@ -10,7 +10,7 @@ using WeaveEval.Emulator.Wire;
 namespace WeaveEval.Emulator.Calls
 {
     /// <summary>
-    /// The calls <c>query</c> language (<c>{"$expr": …}</c>, CALLS.md §1.4) compiled to a tree and
+    /// The calls <c>query</c> language (<c>{"$expr": …}</c>) compiled to a tree and
     /// evaluated per call. Values compare the way the SQL does in practice: numbers with numbers
     /// (numeric strings included), timestamps with epoch seconds or date strings, anything compared
     /// with a missing value is false, and <c>$eq</c> with a null literal means "is null".

@@ -7,7 +7,7 @@ using WeaveEval.Emulator.Store;
 namespace WeaveEval.Emulator.Calls
 {
     /// <summary>
-    /// <c>expand_columns</c> (CALLS.md §1.7): an object ref found at one of the dotted paths is replaced by
+    /// <c>expand_columns</c>: an object ref found at one of the dotted paths is replaced by
     /// the stored object plus <c>"_ref"</c>; shallower paths first, so deeper ones can follow refs inside
     /// resolved objects. Refs that do not resolve (op refs, unknown objects) stay strings.
     /// </summary>

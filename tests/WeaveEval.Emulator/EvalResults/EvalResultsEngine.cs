@@ -25,7 +25,7 @@ namespace WeaveEval.Emulator.EvalResults
     }
 
     /// <summary>
-    /// Grouping, selection and summary of eval_results queries (API.md §4.5 processing order). On loopback
+    /// Grouping, selection and summary of eval_results queries. On loopback
     /// they are cached per store version so that paging through a large result costs only the page; with
     /// <c>recompute</c> every call does the whole work again, as the production server does per request.
     /// </summary>
@@ -52,7 +52,7 @@ namespace WeaveEval.Emulator.EvalResults
         public static byte[] Summary(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request, bool recompute)
         {
             // With filters or sort the summary covers exactly the filtered rows (require_intersection applies);
-            // otherwise summary_require_intersection decides (API.md §4.6).
+            // otherwise summary_require_intersection decides.
             var filtered = request.HasFiltersOrSort;
             var intersect = filtered ? request.RequireIntersection : request.SummaryRequireIntersection ?? request.RequireIntersection;
             byte[] Compute()

@@ -34,7 +34,7 @@ namespace WeaveEval.Emulator.EvalResults
     }
 
     /// <summary>
-    /// Trials of the requested evaluations grouped by row digest and sorted by it (API.md §4.3). On loopback
+    /// Trials of the requested evaluations grouped by row digest and sorted by it. On loopback
     /// built once per (store version, project, ids) and shared by every page, filter, sort and summary of that
     /// query; with a trial cost built again for every request.
     /// </summary>

@@ -9,7 +9,7 @@ using WeaveEval.Emulator.Store;
 
 namespace WeaveEval.Emulator.EvalResults
 {
-    /// <summary>One <c>sort_by</c> entry (API.md §4.1).</summary>
+    /// <summary>One <c>sort_by</c> entry.</summary>
     internal sealed record EvalResultsSort(string Field, bool Descending, string? EvaluationCallId, bool Difference);
 
     /// <summary>One <c>filters</c> entry: the parsed <c>$expr</c> and its evaluation scope.</summary>
@@ -327,7 +327,7 @@ namespace WeaveEval.Emulator.EvalResults
                 else
                 {
                     if (!query.TryGetProperty("$expr", out _)) errors.Add("missing", loc.Append("query").Append("$expr").ToArray(), "Field required", query);
-                    // The Query model keeps extra="forbid" on every server version (CALLS.md §0 item 10).
+                    // The Query model keeps extra="forbid" on every server version.
                     ForbidExtras(query, true, loc.Append("query").ToArray(), new[] { "$expr" }, errors);
                 }
                 ForbidExtras(item, strict, loc, new[] { "evaluation_call_id", "query" }, errors);

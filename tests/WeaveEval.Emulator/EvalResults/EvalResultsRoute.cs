@@ -11,7 +11,7 @@ using WeaveEval.Emulator.Wire;
 
 namespace WeaveEval.Emulator.EvalResults
 {
-    /// <summary>POST /v2/{entity}/{project}/eval_results/query (API.md §4).</summary>
+    /// <summary>POST /v2/{entity}/{project}/eval_results/query.</summary>
     public static class EvalResultsRoute
     {
         /// <param name="strictUnknownKeys">true: 422 extra_forbidden for unknown body keys (older servers); false: ignore them (newest).</param>
@@ -90,7 +90,7 @@ namespace WeaveEval.Emulator.EvalResults
                 }
                 writer.WriteEndArray();
                 // Without filters/sort, include_rows=false answers total_rows 0; with them the reference server
-                // still counts the filtered rows (API.md §4.6).
+                // still counts the filtered rows.
                 writer.WriteNumber("total_rows", request.IncludeRows || request.HasFiltersOrSort ? selection!.Ordered.Length : 0);
                 writer.WritePropertyName("summary");
                 if (summary is null) writer.WriteNullValue();

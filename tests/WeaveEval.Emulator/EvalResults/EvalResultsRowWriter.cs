@@ -9,7 +9,7 @@ using WeaveEval.Emulator.Wire;
 namespace WeaveEval.Emulator.EvalResults
 {
     /// <summary>
-    /// Writes the rows of one page (API.md §4.2 Row/RowEvaluation/Trial), deriving each trial from its
+    /// Writes the rows of one page, deriving each trial from its
     /// calls only when the row is written. Stored JSON values (model output, scores, examples) are copied
     /// byte for byte, as the server returns what was stored.
     /// </summary>

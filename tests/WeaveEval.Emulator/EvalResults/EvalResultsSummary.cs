@@ -9,7 +9,7 @@ using WeaveEval.Emulator.Wire;
 namespace WeaveEval.Emulator.EvalResults
 {
     /// <summary>
-    /// <c>summary</c> of an eval_results query (API.md §4.2, §4.6): per evaluation, trial count, one
+    /// <c>summary</c> of an eval_results query: per evaluation, trial count, one
     /// statistics block per flattened score dimension, predict token/cost totals and root-call metadata.
     /// </summary>
     internal static class EvalResultsSummary

@@ -8,7 +8,7 @@ using WeaveEval.Emulator.Store;
 namespace WeaveEval.Emulator.EvalResults
 {
     /// <summary>
-    /// Field values of one row for filters and sorts (API.md §4.5): <c>scores.*</c> and <c>output.*</c>
+    /// Field values of one row for filters and sorts: <c>scores.*</c> and <c>output.*</c>
     /// read the PAS output, <c>inputs.*</c> the dataset row (resolved through the table even without
     /// <c>resolve_row_refs</c>) or the inline example, <c>row_digest</c> the digest. Parsed documents
     /// are kept until the row is done.

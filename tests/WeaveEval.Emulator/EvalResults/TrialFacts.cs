@@ -8,7 +8,7 @@ using WeaveEval.Emulator.Store;
 namespace WeaveEval.Emulator.EvalResults
 {
     /// <summary>
-    /// What one predict_and_score call contributes to a trial (API.md §4.2 Trial, §4.4): its output and
+    /// What one predict_and_score call contributes to a trial: its output and
     /// scores (plus late-added scores), the predict child, latency, tokens and cost. Parses only the JSON
     /// it needs; dispose after use.
     /// </summary>

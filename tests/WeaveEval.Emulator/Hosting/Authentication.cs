@@ -6,7 +6,7 @@ using WeaveEval.Emulator.Wire;
 
 namespace WeaveEval.Emulator.Hosting
 {
-    /// <summary>HTTP Basic with the API key as password; the user name is not checked (API.md §11.1).</summary>
+    /// <summary>HTTP Basic with the API key as password; the user name is not checked.</summary>
     internal static class Authentication
     {
         /// <summary>Answers 401 and returns false unless the request carries the right key.</summary>

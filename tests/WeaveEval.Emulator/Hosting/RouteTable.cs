@@ -41,7 +41,7 @@ namespace WeaveEval.Emulator.Hosting
     }
 
     /// <summary>
-    /// The API routes of API.md and CALLS.md and the SDK's write routes, matched by path segments like the
+    /// The trace server's v2 evaluation, calls and object routes and the SDK's write routes, matched by path segments like the
     /// FastAPI router. Dedicated and self-managed servers serve the same routes under <c>/traces</c>.
     /// </summary>
     internal static class RouteTable

@@ -5,7 +5,7 @@ using WeaveEval.Emulator.Wire;
 
 namespace WeaveEval.Emulator.Routes
 {
-    /// <summary>The documents the v2 routes build from calls (API.md §3.2, §5.1, §7.1) and the derived summary they share with the calls query.</summary>
+    /// <summary>The documents the v2 routes build from calls and the derived summary they share with the calls query.</summary>
     internal static class CallDocuments
     {
         public const string PredictAndScoreOp = "Evaluation.predict_and_score";
@@ -53,7 +53,7 @@ namespace WeaveEval.Emulator.Routes
         /// <summary>Whole milliseconds, truncated.</summary>
         public static long LatencyMilliseconds(DateTime startedAt, DateTime endedAt) => (endedAt - startedAt).Ticks / TimeSpan.TicksPerMillisecond;
 
-        /// <summary><c>summary.weave.status</c>: error, running, descendant_error or success (CALLS.md §1.9).</summary>
+        /// <summary><c>summary.weave.status</c>: error, running, descendant_error or success.</summary>
         public static string SummaryStatus(JsonElement? storedSummary, DateTime? endedAt, string? exception)
         {
             if (!string.IsNullOrEmpty(exception)) return "error";
@@ -63,7 +63,7 @@ namespace WeaveEval.Emulator.Routes
             return "success";
         }
 
-        /// <summary><c>EvaluationRunReadRes</c>. The list form reads evaluation/model from attributes only and never fills <c>source_evaluation_run_id</c> (API.md §2.3).</summary>
+        /// <summary><c>EvaluationRunReadRes</c>. The list form reads evaluation/model from attributes only and never fills <c>source_evaluation_run_id</c>.</summary>
         public static void WriteEvaluationRun(Utf8JsonWriter writer, CallRecord call, bool listForm)
         {
             using var attributes = JsonDocument.Parse(call.Attributes);
@@ -88,7 +88,7 @@ namespace WeaveEval.Emulator.Routes
             writer.WriteEndObject();
         }
 
-        /// <summary><c>PredictionReadRes</c> (API.md §5.1).</summary>
+        /// <summary><c>PredictionReadRes</c>.</summary>
         public static void WritePrediction(Utf8JsonWriter writer, CallRecord call, EmulatorStore store)
         {
             var predictionInputs = StoredJson.Find(call.Inputs, "inputs");
@@ -104,7 +104,7 @@ namespace WeaveEval.Emulator.Routes
             writer.WriteEndObject();
         }
 
-        /// <summary><c>ScoreReadRes</c> (API.md §7.1); a null output reads as <c>0.0</c>.</summary>
+        /// <summary><c>ScoreReadRes</c>; a null output reads as <c>0.0</c>.</summary>
         public static void WriteScore(Utf8JsonWriter writer, CallRecord call, EmulatorStore store)
         {
             writer.WriteStartObject();

@@ -11,7 +11,7 @@ using WeaveEval.Emulator.Wire;
 
 namespace WeaveEval.Emulator.Routes
 {
-    /// <summary><c>POST /calls/stream_query</c> and <c>POST /calls/query_stats</c> (CALLS.md §1, §3).</summary>
+    /// <summary><c>POST /calls/stream_query</c> and <c>POST /calls/query_stats</c>.</summary>
     internal static class CallsRoutes
     {
         public static async Task StreamQueryAsync(HttpContext context, EmulatorStore store)
@@ -40,7 +40,7 @@ namespace WeaveEval.Emulator.Routes
             long count;
             if (request.Limit == 1 && request.Query is not null && request.Filter.IsEmpty)
             {
-                // The server short-circuits this shape to "does any call have a W&B run id", ignoring the query (CALLS.md §3).
+                // The server short-circuits this shape to "does any call have a W&B run id", ignoring the query.
                 count = store.Calls(request.ProjectId).Any(c => c.WbRunId is not null) ? 1 : 0;
             }
             else

@@ -8,7 +8,7 @@ using WeaveEval.Emulator.Wire;
 
 namespace WeaveEval.Emulator.Routes
 {
-    /// <summary><c>GET /v2/{entity}/{project}/evaluation_runs[/{id}]</c> (API.md §2, §3).</summary>
+    /// <summary><c>GET /v2/{entity}/{project}/evaluation_runs[/{id}]</c>.</summary>
     internal static class EvaluationRunRoutes
     {
         private const string EvaluateOp = "Evaluation.evaluate";
@@ -22,7 +22,7 @@ namespace WeaveEval.Emulator.Routes
             var ids = ListPaging.ReadList(context, "evaluation_run_ids");
 
             var projectId = $"{entity}/{project}";
-            // The v2 write API names its runs' op Evaluation.evaluate (CALLS.md §0), so only those ops can hold API runs.
+            // The v2 write API names its runs' op Evaluation.evaluate, so only those ops can hold API runs.
             var runs = store.OpNames(projectId)
                 .Where(op => Refs.ShortName(op) == EvaluateOp)
                 .SelectMany(op => store.CallsOfOp(projectId, op))

@@ -10,7 +10,7 @@ using WeaveEval.Emulator.Wire;
 namespace WeaveEval.Emulator.Routes
 {
     /// <summary>
-    /// <c>GET /v2/{entity}/{project}/predictions[/{id}]</c> (API.md §5) and <c>…/scores[/{id}]</c> (§7):
+    /// <c>GET /v2/{entity}/{project}/predictions[/{id}]</c> and <c>…/scores[/{id}]</c>:
     /// the same two routes over v2-marked calls, differing only in the marker, the noun of the 404 and
     /// the document written per call.
     /// </summary>
@@ -74,7 +74,7 @@ namespace WeaveEval.Emulator.Routes
         }
     }
 
-    /// <summary><c>GET /v2/{entity}/{project}/scorers[/{object_id}/versions/{digest}]</c> (API.md §6).</summary>
+    /// <summary><c>GET /v2/{entity}/{project}/scorers[/{object_id}/versions/{digest}]</c>.</summary>
     internal static class ScorerRoutes
     {
         public static async Task ListAsync(HttpContext context, EmulatorStore store, string entity, string project)
@@ -113,7 +113,7 @@ namespace WeaveEval.Emulator.Routes
             }
             if (StoredJson.Find(found.Value, "name") is { ValueKind: JsonValueKind.Null })
             {
-                // The real response model rejects a null name (API.md §6.1).
+                // The real response model rejects a null name.
                 await Responses.ReasonAsync(context, 500, "Internal server error");
                 return;
             }

@@ -330,7 +330,7 @@ namespace WeaveEval.Emulator.Seeding
                 run.Summary = Json.Bytes(new JsonObject());
             }
 
-            /// <summary>What the v2 write API stores for one prediction and its scores (API.md §5.1, §7.1).</summary>
+            /// <summary>What the v2 write API stores for one prediction and its scores.</summary>
             private void AddPrediction(CallRecord run, Model model, int rowIndex, string text, JsonObject scores, DateTime at, bool includePrediction, string? example = null)
             {
                 var inputs = new JsonObject { ["question"] = Questions[rowIndex].Question, ["expected"] = Questions[rowIndex].Expected };

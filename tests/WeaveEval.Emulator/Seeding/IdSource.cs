@@ -3,7 +3,7 @@ using System;
 namespace WeaveEval.Emulator.Seeding
 {
     /// <summary>
-    /// Deterministic UUIDv7-shaped ids (API.md §1.4): the first 48 bits are the millisecond timestamp,
+    /// Deterministic UUIDv7-shaped ids: the first 48 bits are the millisecond timestamp,
     /// the rest comes from a seeded generator, so the same seed always yields the same data set.
     /// </summary>
     public sealed class IdSource

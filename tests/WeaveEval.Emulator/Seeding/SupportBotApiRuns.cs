@@ -8,7 +8,7 @@ namespace WeaveEval.Emulator.Seeding
 {
     /// <summary>
     /// Runs C (created through the v2 write API: inline examples, scorer object <c>keyword_match</c>) and D
-    /// (server-side rescoring of A, no trials), stored the way API.md §5.1/§7.1 describe the write path.
+    /// (server-side rescoring of A, no trials), stored the way the v2 write routes store predictions and scores.
     /// </summary>
     internal static class SupportBotApiRuns
     {

@@ -8,10 +8,10 @@ using static WeaveEval.Emulator.Seeding.SupportBotCalls;
 namespace WeaveEval.Emulator.Seeding
 {
     /// <summary>
-    /// The fictional project of API.md §10 (<c>acme-ai/support-bot</c>): dataset <c>support-qa</c>,
+    /// The fictional demo project (<c>acme-ai/support-bot</c>): dataset <c>support-qa</c>,
     /// evaluation <c>support-qa-eval</c>, models, scorers and runs A (SDK, completed), B (SDK, running),
     /// C (v2 API, inline rows) and D (rescoring of A) — every id, time, score and token count chosen so
-    /// that the routes reproduce the files in <c>weave-api/examples</c>.
+    /// that the routes reproduce the recorded example payloads of the production server.
     /// </summary>
     public static class SupportBotScenario
     {
@@ -38,7 +38,7 @@ namespace WeaveEval.Emulator.Seeding
         public static readonly string LlmJudgeScoreOp = OpRef("LLMJudge.score", "g6yQRqV9cKiQuaAKNsNWYoBXVzLSQmZAPXSOPbNYYWI");
         public static readonly string KeywordMatchScoreOp = OpRef("keyword_match_score", "5bqXj8CGOJWzimI5oHec9ONoNndWNAKv5SAdKzEogIU");
 
-        /// <summary>Dataset rows q1, q2, q3 exactly as stored (their digests are computed, API.md §1.4).</summary>
+        /// <summary>Dataset rows q1, q2, q3 exactly as stored (their digests are computed).</summary>
         public static readonly JsonObject[] DatasetRows =
         {
             Row("q1", "How do I reset my password?", "Use the 'Forgot password' link on the login page."),

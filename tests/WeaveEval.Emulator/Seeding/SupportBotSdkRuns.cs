@@ -160,7 +160,7 @@ namespace WeaveEval.Emulator.Seeding
             ["os_release"] = osRelease,
         };
 
-        /// <summary>The output of run A: the SDK's summarize result (CALLS.md §4.3).</summary>
+        /// <summary>The output of run A: the SDK's summarize result.</summary>
         private static JsonObject RunASummarizeOutput() => new()
         {
             ["exact_match"] = new JsonObject { ["true_count"] = 3, ["true_fraction"] = 0.5 },

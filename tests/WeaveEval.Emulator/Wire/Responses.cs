@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace WeaveEval.Emulator.Wire
 {
-    /// <summary>Response bodies in the trace server's two error shapes (API.md §8.1) and plain JSON.</summary>
+    /// <summary>Response bodies in the trace server's two error shapes and plain JSON.</summary>
     public static class Responses
     {
         public const string Json = "application/json";

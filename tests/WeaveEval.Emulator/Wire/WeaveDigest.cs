@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 
 namespace WeaveEval.Emulator.Wire
 {
-    /// <summary>Weave's content digests (API.md §1.4).</summary>
+    /// <summary>Weave's content digests.</summary>
     public static class WeaveDigest
     {
         /// <summary>

@@ -391,7 +391,7 @@ namespace WeaveEval.Emulator.Writes
             };
         }
 
-        /// <summary>A server-made id: a UUIDv7 like the ids the SDKs make (API.md §1.4).</summary>
+        /// <summary>A server-made id: a UUIDv7 like the ids the SDKs make.</summary>
         private static string NewId() => Guid.CreateVersion7().ToString("D");
 
         private static async Task<byte[]> ReadBodyAsync(HttpContext context)
