@@ -120,4 +120,11 @@ Describe 'Messages' {
         $errors[0].FullyQualifiedErrorId | Should -BeExactly 'WeaveEval.MissingPredictionId,WeaveEval.Commands.GetWeavePredictionCommand'
         $errors[0].Exception.Message | Should -BeExactly '-PredictionId was given an empty value, so there is no prediction to read.'
     }
+
+    It 'MissingPredictionId names the row and trial of a piped result' {
+        $errors = @()
+        [pscustomobject]@{ PredictionId = $null; RowDigest = 'digest-q7'; TrialIndex = 1 } | Get-WeavePrediction -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].Exception.Message | Should -BeExactly 'The input for row digest-q7, trial 1 has no PredictionId (the server found no predict call for that trial), so there is no prediction to read.'
+        $errors[0].TargetObject | Should -BeExactly 'digest-q7'
+    }
 }

@@ -14,9 +14,8 @@ namespace WeaveEval.Commands
         public const string ListSet = "List";
         public const string ByIdSet = "ById";
 
-        /// <summary>The client reads at most this many ids with one request.</summary>
-        private const int ReadBatchSize = 100;
-
+        // Piped ids are read as they come, one client batch (one request) at a time, so that output streams
+        // instead of waiting for the end of the input; the batch size is the client's.
         private readonly List<PendingRead> pendingReads = new List<PendingRead>();
         private PageCounter? pager;
         private RunFilter? filter;
@@ -75,7 +74,7 @@ namespace WeaveEval.Commands
             foreach (var id in EvaluationRunId)
             {
                 if (WriteErrorIfUnusable(id, "evaluation run id")) continue;
-                if (pendingReads.Count > 0 && (pendingReads.Count >= ReadBatchSize || !SameProject(pendingReads[0].Connection, connection))) ReadPending();
+                if (pendingReads.Count > 0 && (pendingReads.Count >= WeaveClient.ReadBatchSize || !SameProject(pendingReads[0].Connection, connection))) ReadPending();
                 pendingReads.Add(new PendingRead(connection, id));
             }
         }
@@ -116,12 +115,12 @@ namespace WeaveEval.Commands
                     });
                 }
                 if (pager.Done) listedToTheEnd = false;
-                    // An empty project is most often a mistyped -Project or -Entity, which the server does not
-                    // report: say so instead of returning nothing. (Only when the server was asked for every run.)
-                    if (listed == 0 && query.InputRefs == null && !query.TopLevelOnly)
-                    {
-                        WriteWarning($"Project {connection.Entity}/{connection.Project} has no evaluation runs. Check the entity and project names (-Entity, -Project, Connect-Weave, WANDB_ENTITY/WANDB_PROJECT).");
-                    }
+                // An empty project is most often a mistyped -Project or -Entity, which the server does not
+                // report: say so instead of returning nothing. (Only when the server was asked for every run.)
+                if (listed == 0 && query.InputRefs == null && !query.TopLevelOnly)
+                {
+                    WriteWarning($"Project {connection.Entity}/{connection.Project} has no evaluation runs. Check the entity and project names (-Entity, -Project, Connect-Weave, WANDB_ENTITY/WANDB_PROJECT).");
+                }
             }
             catch (Exception ex)
             {

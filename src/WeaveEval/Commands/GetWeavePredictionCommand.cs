@@ -32,6 +32,17 @@ namespace WeaveEval.Commands
         [AllowEmptyCollection]
         public string?[] PredictionId { get; set; } = Array.Empty<string>();
 
+        // The row and trial of a piped EvalResult, bound only to say which input had no PredictionId.
+        [Parameter(ParameterSetName = ByIdSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [AllowNull]
+        [AllowEmptyString]
+        public string? RowDigest { get; set; }
+
+        [Parameter(ParameterSetName = ByIdSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [AllowNull]
+        [AllowEmptyString]
+        public string? TrialIndex { get; set; }
+
         [Parameter(ParameterSetName = ByRunSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(EvaluationRunIdCompleter))]
@@ -74,7 +85,7 @@ namespace WeaveEval.Commands
             foreach (var id in PredictionId ?? new string?[] { null })
             {
                 reads!.Add(string.IsNullOrEmpty(id)
-                    ? new PendingPrediction(string.Empty, connection, null)
+                    ? new PendingPrediction(string.Empty, connection, null) { Origin = DescribeInput(), RowDigest = RowDigest }
                     : new PendingPrediction(id!, connection, client));
             }
             WriteFinished(ThrottleLimit * PendingPerThrottleSlot);
@@ -111,7 +122,7 @@ namespace WeaveEval.Commands
                 var next = outcome.Input;
                 if (next.Client == null)
                 {
-                    WriteMissingId();
+                    WriteMissingId(next);
                     continue;
                 }
                 if (!outcome.Succeeded)
@@ -135,12 +146,19 @@ namespace WeaveEval.Commands
                 ? new WeaveApiException(NotFoundMessage("Prediction", read.Id, read.Connection), api.ErrorId, api.Kind, api.StatusCode, api.Method, api.RequestPath, api.Reason, api.ResponseBody)
                 : exception;
 
-        private void WriteMissingId()
+        /// <summary>What an input without an id was, in the words of the MissingPredictionId message; read when it is queued, since the parameters change with the next input.</summary>
+        private string DescribeInput()
         {
-            var exception = new ArgumentException(MyInvocation.ExpectingInput
-                ? "An input object has no PredictionId (for a trial from Get-WeaveEvalResult: the server found no predict call for it), so there is no prediction to read."
-                : "-PredictionId was given an empty value, so there is no prediction to read.");
-            WriteError(new ErrorRecord(exception, "WeaveEval.MissingPredictionId", ErrorCategory.InvalidArgument, null));
+            if (!MyInvocation.ExpectingInput) return "-PredictionId was given an empty value";
+            if (string.IsNullOrEmpty(RowDigest)) return "An input object has no PredictionId";
+            var trial = string.IsNullOrEmpty(TrialIndex) ? string.Empty : ", trial " + TrialIndex;
+            return $"The input for row {RowDigest}{trial} has no PredictionId (the server found no predict call for that trial)";
+        }
+
+        private void WriteMissingId(PendingPrediction input)
+        {
+            var exception = new ArgumentException(input.Origin + ", so there is no prediction to read.");
+            WriteError(new ErrorRecord(exception, "WeaveEval.MissingPredictionId", ErrorCategory.InvalidArgument, input.RowDigest));
         }
 
         private void ListForRuns()
@@ -186,6 +204,11 @@ namespace WeaveEval.Commands
 
             /// <summary>Null for an input without an id.</summary>
             public WeaveClient? Client { get; }
+
+            /// <summary>For an input without an id: which input it was, and its row (the error's target).</summary>
+            public string? Origin { get; set; }
+
+            public string? RowDigest { get; set; }
         }
     }
 }
