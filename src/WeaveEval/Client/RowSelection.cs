@@ -27,7 +27,7 @@ namespace WeaveEval.Client
         public const string DifferencePrefix = "Difference:";
 
         private static readonly string[] FieldKeys = { "Scorer", "Input", "Output", "Field" };
-        private static readonly string[] ConditionKeys = { "Value", "Equals", "In", "Contains", "Below", "AtMost", "Above", "AtLeast" };
+        private static readonly string[] ConditionKeys = { "Value", "Equals", "In", "Contains", "Above", "AtLeast", "Below", "AtMost" };
         private static readonly string[] KnownKeys = FieldKeys.Concat(ConditionKeys).Concat(new[] { "RunId" }).ToArray();
 
         private readonly IReadOnlyList<RowFilter> filters;
