@@ -199,6 +199,11 @@ Describe 'Get-WeaveEvalResult row selection' -Tag RowSelection {
             $capture = Invoke-WeaveCaptured { Get-WeaveEvalResult -Project triage $runA -FailedOnly -PageSize 4 -IncludeTotalCount }
             $capture.Output[0].ToString() | Should -Match 'Unknown total count'
         }
+
+        It 'a sort alone keeps the run''s trial total' {
+            $capture = Invoke-WeaveCaptured { Get-WeaveEvalResult -Project triage $runA -SortBy similarity -IncludeTotalCount }
+            $capture.Output[0].ToString() | Should -Match 'Total count: 80'
+        }
     }
 
     Context 'bad input: a clear error before any request' {

@@ -47,6 +47,9 @@ namespace WeaveEval.Client
         /// <summary>Rows whose first trial has a false true/false score (see <see cref="ForFailures"/>).</summary>
         public bool FailedOnly { get; }
 
+        /// <summary>Some rows may be left out (filters or -FailedOnly); a sort alone keeps every row.</summary>
+        public bool LeavesRowsOut => filters.Count > 0 || FailedOnly;
+
         /// <summary>No filter and no sort: every row, in row_digest order.</summary>
         public bool IsEmpty => filters.Count == 0 && sorts.Count == 0 && !FailedOnly;
 

@@ -268,8 +268,8 @@ namespace WeaveEval.Commands
                 if (!perRun.ContainsKey(stat.EvaluationRunId)) perRun.Add(stat.EvaluationRunId, stat.EvaluationTrialCount);
             }
             // A run missing from the summary has no trials or only unscored ones: its count is unknown. The
-            // summary counts every row, so with a selection only the rows' count (each page's total) is known.
-            if (!selection.IsEmpty) trialTotal = null;
+            // summary counts every row, so with filters only the rows' count (each page's total) is known.
+            if (selection.LeavesRowsOut) trialTotal = null;
             else if (ids.All(perRun.ContainsKey)) trialTotal += ids.Sum(id => perRun[id]);
             else trialTotal = null;
         }
