@@ -107,6 +107,12 @@ namespace WeaveEval.Tests
         }
 
         [Fact]
+        public void Descending_without_a_sort_is_InvalidSortBy()
+        {
+            Assert.Equal(RowSelection.InvalidSortId, Assert.Throws<WeaveException>(() => RowSelection.Create(null, null, true, false)).ErrorId);
+        }
+
+        [Fact]
         public void RunId_and_difference_are_checked_against_the_runs_of_a_query()
         {
             var scoped = RowSelection.Create(new[] { Filter("Scorer", "x", "Value", true, "RunId", "b") }, null, false, false);

@@ -57,19 +57,18 @@ namespace WeaveEval.Client
         /// Parses the user's form. <paramref name="filters"/>: dictionaries with string keys and plain values
         /// (bool, numbers, strings; a list for <c>In</c>). <paramref name="sortBy"/>: <c>[Difference:]</c>
         /// followed by a scorer path, <c>Score.</c>/<c>Input.</c>/<c>Output[.]</c> and a path. Throws a
-        /// <see cref="WeaveException"/> (InvalidFilter / InvalidSortBy, InvalidArgument) naming what is wrong.
+        /// <see cref="WeaveException"/> (InvalidFilter / InvalidSortBy, InvalidArgument) naming what is wrong;
+        /// <paramref name="descending"/> without a sort entry is one too.
         /// </summary>
         public static RowSelection Create(IEnumerable<IDictionary>? filters, IEnumerable<string>? sortBy, bool descending, bool failedOnly)
         {
             var parsedFilters = (filters ?? Enumerable.Empty<IDictionary>()).Select((filter, i) => ParseFilter(filter, i + 1)).ToList();
             var parsedSorts = (sortBy ?? Enumerable.Empty<string>()).Select(sort => ParseSort(sort, descending)).ToList();
+            if (descending && parsedSorts.Count == 0) throw Invalid(InvalidSortId, "-Descending orders the rows of -SortBy: give -SortBy too.");
             var duplicate = parsedSorts.GroupBy(s => (s.Field, s.Difference)).FirstOrDefault(g => g.Count() > 1);
             if (duplicate != null) throw Invalid(InvalidSortId, $"-SortBy names '{duplicate.First().Text}' twice.");
             return new RowSelection(parsedFilters, parsedSorts, failedOnly, null);
         }
-
-        /// <summary>The run ids the filters are scoped to (RunId), distinct.</summary>
-        public IReadOnlyList<string> ScopedRunIds => filters.Where(f => f.RunId != null).Select(f => f.RunId!).Distinct(StringComparer.Ordinal).ToList();
 
         /// <summary>
         /// Checks the selection against the runs one query reads: a filter's RunId must be one of them, and a

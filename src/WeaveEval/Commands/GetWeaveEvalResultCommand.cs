@@ -98,11 +98,6 @@ namespace WeaveEval.Commands
             {
                 ThrowTerminatingError(ErrorRecordFor(ex, ex.ErrorId == RowSelection.InvalidSortId ? (object?)SortBy : Filter));
             }
-            if (Descending && SortBy == null)
-            {
-                var alone = new WeaveException("-Descending orders the rows of -SortBy: give -SortBy too.", RowSelection.InvalidSortId, WeaveErrorKind.InvalidArgument);
-                ThrowTerminatingError(ErrorRecordFor(alone, null));
-            }
         }
 
         protected override void ProcessRecord()
