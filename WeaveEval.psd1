@@ -33,6 +33,7 @@
 - Typed output (WeaveEval.EvaluationRun, EvalResult, ScorerStat, Prediction) with default views,
   flat Input.*/Score.* export columns, tab completion of run ids, models and evaluations.
 - Streaming reads with retries and resumption; the API key never appears in any output.
+- Get-WeaveEvalResult -Filter/-FailedOnly/-SortBy/-Descending: triage lists selected and ordered by the server.
 '@
         }
     }

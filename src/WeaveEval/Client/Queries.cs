@@ -45,7 +45,11 @@ namespace WeaveEval.Client
         /// <summary>Resolve dataset-row refs into the rows (<c>resolve_row_refs</c>).</summary>
         public bool ResolveRowRefs { get; set; } = true;
 
+        /// <summary>Ask for each trial's predict cost (<c>include_costs</c>; fills TotalCost).</summary>
         public bool IncludeCosts { get; set; }
+
+        /// <summary>Which rows, in which order (<c>filters</c>, <c>sort_by</c>); <see cref="RowSelection.All"/>: every row by row_digest.</summary>
+        public RowSelection Selection { get; set; } = RowSelection.All;
 
         /// <summary>Rows per request (the user's -PageSize); null: sized by <see cref="PagingOptions.ForEvalResults"/>.</summary>
         public int? PageSize { get; set; }

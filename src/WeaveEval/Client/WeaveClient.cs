@@ -349,6 +349,7 @@ namespace WeaveEval.Client
                 writer.WriteBoolean("include_raw_data_rows", query.IncludeInputs);
                 writer.WriteBoolean("resolve_row_refs", query.IncludeInputs && query.ResolveRowRefs);
                 writer.WriteBoolean("include_costs", query.IncludeCosts);
+                query.Selection.WriteTo(writer);
                 writer.WriteBoolean("include_summary", false);
                 writer.WriteNumber("limit", limit);
                 writer.WriteNumber("offset", offset);

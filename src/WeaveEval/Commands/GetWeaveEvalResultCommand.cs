@@ -1,4 +1,5 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -13,7 +14,8 @@ namespace WeaveEval.Commands
     /// names and flat <c>Input.*</c> and <c>Score.*</c> columns for export. The runs go through one paging
     /// engine (<see cref="PagedReader"/>): written in input order, the results of one run together, with
     /// up to -ThrottleLimit requests running ahead. With -RequireIntersection the runs of a project are
-    /// read with one combined query.
+    /// read with one combined query. -Filter, -FailedOnly and -SortBy select and order the rows on the
+    /// server (<see cref="RowSelection"/>).
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "WeaveEvalResult", DefaultParameterSetName = DefaultSet, SupportsPaging = true)]
     [OutputType(typeof(EvalResult))]
@@ -27,6 +29,7 @@ namespace WeaveEval.Commands
         private readonly RunIdGroups runs = new RunIdGroups();
         private readonly EvalResultColumns columns = new EvalResultColumns();
         private PageCounter? pager;
+        private RowSelection selection = RowSelection.All;
         private long trialsWritten;
         private long? trialTotal = 0;
         private bool progressShown;
@@ -53,6 +56,24 @@ namespace WeaveEval.Commands
         [Parameter]
         public SwitchParameter IncludeCost { get; set; }
 
+        /// <summary>Only the rows that pass every filter (hashtables such as @{ Scorer = 'correct'; Value = $false }).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public IDictionary[]? Filter { get; set; }
+
+        /// <summary>Only the rows whose first trial failed a true/false scorer of its run.</summary>
+        [Parameter]
+        public SwitchParameter FailedOnly { get; set; }
+
+        /// <summary>Row order: scorers ('similarity'), 'Input.x', 'Output[.x]', or 'Difference:scorer'.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? SortBy { get; set; }
+
+        /// <summary>Sort largest first (with -SortBy).</summary>
+        [Parameter]
+        public SwitchParameter Descending { get; set; }
+
         /// <summary>
         /// Requests running at once: pages of the run being written (once its first page has said how
         /// many rows it has) and the first pages of the runs after it. The output keeps the input order.
@@ -66,7 +87,18 @@ namespace WeaveEval.Commands
         [ValidateRange(1, 10000)]
         public int PageSize { get; set; }
 
-        protected override void BeginProcessing() => pager = new PageCounter(PagingParameters);
+        protected override void BeginProcessing()
+        {
+            pager = new PageCounter(PagingParameters);
+            try
+            {
+                selection = RowSelectionBinding.Create(Filter, SortBy, Descending, FailedOnly);
+            }
+            catch (WeaveException ex)
+            {
+                ThrowTerminatingError(ErrorRecordFor(ex, ex.ErrorId == RowSelection.InvalidSortId ? (object?)SortBy : Filter));
+            }
+        }
 
         protected override void ProcessRecord()
         {
@@ -76,6 +108,7 @@ namespace WeaveEval.Commands
 
         protected override void EndProcessing()
         {
+            CheckSelection();
             // The run checks, the summaries (the Score.* columns), the input probes (the Input.* columns)
             // and the first pages do not depend on each other: they all go out before anything is awaited.
             var groups = runs.Groups.Where(g => g.Ids.Count > 0).Select(g => new GroupRead(g, CreateClient(g.Connection))).ToList();
@@ -89,23 +122,25 @@ namespace WeaveEval.Commands
                 // one of them needs its column before the first object is written.
                 if (runCount > 1 && !NoInputs) group.InputKeys = group.Client.ReadInputKeysAsync(ids, !NoResolve, ThrottleLimit, CancellationToken);
             }
-            // A combined query of an unknown run has no rows at all: its ids must be checked first.
-            if (RequireIntersection) foreach (var group in groups) CheckRuns(group);
+            // A combined query of an unknown run has no rows at all: its ids must be checked first. -FailedOnly
+            // needs the summary (which scores are true/false) before its first request.
+            if (RequireIntersection || FailedOnly) foreach (var group in groups) CheckRuns(group);
+            if (FailedOnly) foreach (var group in groups) LearnColumns(group);
 
             var reads = new List<RunRead>();
             foreach (var group in groups)
             {
                 if (RequireIntersection)
                 {
-                    if (group.Group.Ids.Count > 0 && !group.Failed) reads.Add(new RunRead(group, group.Group.Ids.ToArray()));
+                    if (group.Group.Ids.Count > 0 && !group.Failed) AddRead(reads, group, group.Group.Ids.ToArray());
                 }
                 else
                 {
-                    foreach (var id in group.Group.Ids) reads.Add(new RunRead(group, new[] { id }));
+                    foreach (var id in group.Group.Ids) AddRead(reads, group, new[] { id });
                 }
             }
             var options = PagingOptions.ForEvalResults(MyInvocation.BoundParameters.ContainsKey(nameof(PageSize)) ? PageSize : (int?)null, pager!.Remaining, ThrottleLimit);
-            var steps = PagedReader.ReadAsync(reads.Select(r => r.Group.Client.EvalResultsList(QueryFor(r.Ids))).ToList(), options, CancellationToken)
+            var steps = PagedReader.ReadAsync(reads.Select(r => r.Group.Client.EvalResultsList(QueryFor(r.Ids, r.Selection))).ToList(), options, CancellationToken)
                 .GetAsyncEnumerator(CancellationToken);
             try
             {
@@ -135,6 +170,46 @@ namespace WeaveEval.Commands
             }
         }
 
+        /// <summary>
+        /// The selection against the queries the call will send, before any request: a filter's RunId must
+        /// be read in every query, and a difference sort needs several runs in one (-RequireIntersection).
+        /// </summary>
+        private void CheckSelection()
+        {
+            if (selection.IsEmpty) return;
+            try
+            {
+                foreach (var group in runs.Groups.Where(g => g.Ids.Count > 0))
+                {
+                    if (RequireIntersection) selection.CheckRuns(group.Ids.ToArray());
+                    else foreach (var id in group.Ids) selection.CheckRuns(new[] { id });
+                }
+            }
+            catch (WeaveException ex)
+            {
+                ThrowTerminatingError(ErrorRecordFor(ex, ex.ErrorId == RowSelection.InvalidSortId ? (object?)SortBy : Filter));
+            }
+        }
+
+        /// <summary>A query of the runs; with -FailedOnly, of their true/false scores, and none when they have none.</summary>
+        private void AddRead(List<RunRead> reads, GroupRead group, IReadOnlyList<string> ids)
+        {
+            if (!FailedOnly)
+            {
+                reads.Add(new RunRead(group, ids, selection));
+                return;
+            }
+            if (group.Failed || group.SummaryResult == null) return;
+            var forFailures = selection.ForFailures(RowSelectionBinding.BinaryScores(group.SummaryResult, ids.ToList()));
+            if (forFailures == null)
+            {
+                var which = ids.Count == 1 ? "Run " + ids[0] + " has" : "The runs " + string.Join(", ", ids) + " have";
+                WriteWarning($"{which} no true/false score: -FailedOnly selects none of its rows.");
+                return;
+            }
+            reads.Add(new RunRead(group, ids, forFailures));
+        }
+
         /// <summary>Reports the ids of the group that name no run (NotFound) and keeps the runs' names for the results.</summary>
         private void CheckRuns(GroupRead group)
         {
@@ -154,10 +229,11 @@ namespace WeaveEval.Commands
         /// <summary>The summary's scorer dimensions are the Score.* columns and its trial counts the progress total.</summary>
         private void LearnColumns(GroupRead group)
         {
-            if (group.Failed || group.Group.Ids.Count == 0) return;
+            if (group.Failed || group.Group.Ids.Count == 0 || group.SummaryResult != null) return;
             try
             {
                 var summary = Await(group.Summary!);
+                group.SummaryResult = summary;
                 columns.AddScorers(summary.ScorerNames);
                 AddTrialTotal(group.Group.Ids, summary);
                 if (group.InputKeys != null) columns.AddInputs(Await(group.InputKeys));
@@ -169,13 +245,14 @@ namespace WeaveEval.Commands
             }
         }
 
-        private EvalResultsQuery QueryFor(IReadOnlyList<string> ids) => new EvalResultsQuery
+        private EvalResultsQuery QueryFor(IReadOnlyList<string> ids, RowSelection rows) => new EvalResultsQuery
         {
             RunIds = ids,
             RequireIntersection = RequireIntersection.IsPresent,
             IncludeInputs = !NoInputs.IsPresent,
             ResolveRowRefs = !NoResolve.IsPresent,
             IncludeCosts = IncludeCost.IsPresent,
+            Selection = rows,
         };
 
         private void AddTrialTotal(IReadOnlyList<string> ids, EvalSummaryResult summary)
@@ -185,8 +262,10 @@ namespace WeaveEval.Commands
             {
                 if (!perRun.ContainsKey(stat.EvaluationRunId)) perRun.Add(stat.EvaluationRunId, stat.EvaluationTrialCount);
             }
-            // A run missing from the summary has no trials or only unscored ones: its count is unknown.
-            if (ids.All(perRun.ContainsKey)) trialTotal += ids.Sum(id => perRun[id]);
+            // A run missing from the summary has no trials or only unscored ones: its count is unknown. The
+            // summary counts every row, so with filters only the rows' count (each page's total) is known.
+            if (selection.LeavesRowsOut) trialTotal = null;
+            else if (ids.All(perRun.ContainsKey)) trialTotal += ids.Sum(id => perRun[id]);
             else trialTotal = null;
         }
 
@@ -266,6 +345,9 @@ namespace WeaveEval.Commands
 
             public Task<EvalSummaryResult>? Summary { get; set; }
 
+            /// <summary>The summary once awaited (the Score.* columns learnt).</summary>
+            public EvalSummaryResult? SummaryResult { get; set; }
+
             public Task<IReadOnlyList<string>>? InputKeys { get; set; }
 
             /// <summary>The runs the server knows, by id, once checked.</summary>
@@ -278,15 +360,18 @@ namespace WeaveEval.Commands
         /// <summary>One eval_results list of the call: one run, or (with -RequireIntersection) the runs of one project.</summary>
         private sealed class RunRead
         {
-            public RunRead(GroupRead group, IReadOnlyList<string> ids)
+            public RunRead(GroupRead group, IReadOnlyList<string> ids, RowSelection selection)
             {
                 Group = group;
                 Ids = ids;
+                Selection = selection;
             }
 
             public GroupRead Group { get; }
 
             public IReadOnlyList<string> Ids { get; }
+
+            public RowSelection Selection { get; }
         }
     }
 }
