@@ -19,6 +19,7 @@
         'Get-WeaveEvalSummary'
         'Get-WeavePrediction'
         'Export-WeaveEvalResult'
+        'Compare-WeaveEvaluation'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
