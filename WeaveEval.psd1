@@ -34,6 +34,8 @@
 - Typed output (WeaveEval.EvaluationRun, EvalResult, ScorerStat, Prediction) with default views,
   flat Input.*/Score.* export columns, tab completion of run ids, models and evaluations.
 - Streaming reads with retries and resumption; the API key never appears in any output.
+- Compare-WeaveEvaluation: candidate runs against a baseline, joined on the dataset row by the
+  server, per score dimension (WeaveEval.ScoreComparison) or per row (WeaveEval.RowComparison).
 '@
         }
     }
