@@ -19,6 +19,7 @@
         'Get-WeaveEvalSummary'
         'Get-WeavePrediction'
         'Export-WeaveEvalResult'
+        'Compare-WeaveEvaluation'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -34,6 +35,8 @@
   flat Input.*/Score.* export columns, tab completion of run ids, models and evaluations.
 - Streaming reads with retries and resumption; the API key never appears in any output.
 - Get-WeaveEvalResult -Filter/-FailedOnly/-SortBy/-Descending: triage lists selected and ordered by the server.
+- Compare-WeaveEvaluation: candidate runs against a baseline, joined on the dataset row by the
+  server, per score dimension (WeaveEval.ScoreComparison) or per row (WeaveEval.RowComparison).
 '@
         }
     }

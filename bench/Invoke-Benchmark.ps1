@@ -14,6 +14,8 @@
       floor     download + csvonly
       parse     Get-WeaveEvalResult > $null (parse and emit only)
       first     time to the first object of Get-WeaveEvalResult
+      compare   Compare-WeaveEvaluation of two runs of N trials each (same rows), default output and
+                -PerRow, against Get-WeaveEvalResult | Export-Csv of both runs (-SkipCompare leaves it out)
     then (loopback profile) prediction fan-out against a sequential Invoke-RestMethod loop and module
     import against a bare pwsh start. Prints one table of figures and ratios and writes it to
     out/bench/results.csv. Not part of the test suite.
@@ -50,6 +52,8 @@ param(
     [switch] $Sweep,
     [int[]] $ThrottleLimits = @(1, 2, 4, 8),
     [int[]] $PageSizes = @(0, 500, 2000),
+    # Leaves out the comparison rows (two more generated runs per size).
+    [switch] $SkipCompare,
     [switch] $NoBuild
 )
 
@@ -115,8 +119,8 @@ function Start-BenchEmulator([string] $ProfileName) {
     }
 }
 
-function New-BenchRun([string] $Project, [int] $Trials, [bool] $WithChildren) {
-    $spec = @{ project = "bench/$Project"; rows = [int][math]::Ceiling($Trials / $TrialsPerRow); trials = $TrialsPerRow; runs = 1; apiRuns = 0; withChildren = $WithChildren; seed = 7 } | ConvertTo-Json
+function New-BenchRun([string] $Project, [int] $Trials, [bool] $WithChildren, [int] $Runs = 1) {
+    $spec = @{ project = "bench/$Project"; rows = [int][math]::Ceiling($Trials / $TrialsPerRow); trials = $TrialsPerRow; runs = $Runs; apiRuns = 0; withChildren = $WithChildren; seed = 7 } | ConvertTo-Json
     Invoke-RestMethod -Method Post -Uri "$base/__emulator/generate" -Body $spec -ContentType 'application/json'
 }
 
@@ -170,6 +174,23 @@ $objects = Get-WeaveEvalResult -EvaluationRunId $RunId
 $clock = [Diagnostics.Stopwatch]::StartNew()
 $objects | Export-Csv -LiteralPath $Csv -NoTypeInformation
 $result = @{ Seconds = $clock.Elapsed.TotalSeconds }
+'@
+# Two runs of the same rows: the comparison against exporting both (what a user would diff by hand).
+$exportPairScript = $connect + @'
+$warmCsv = Join-Path ([IO.Path]::GetTempPath()) ('bench-warm-' + [Guid]::NewGuid().ToString('N') + '.csv')
+Get-WeaveEvalResult -Project $WarmPairProject -EvaluationRunId $WarmBaseline, $WarmCandidate | Export-Csv -LiteralPath $warmCsv -NoTypeInformation
+Remove-Item -LiteralPath $warmCsv
+$clock = [Diagnostics.Stopwatch]::StartNew()
+Get-WeaveEvalResult -EvaluationRunId $RunId, $CandidateRunId | Export-Csv -LiteralPath $Csv -NoTypeInformation
+$result = @{ Seconds = $clock.Elapsed.TotalSeconds }
+'@
+$compareScript = $connect + @'
+$perRow = [bool]::Parse($PerRow)
+Compare-WeaveEvaluation -Project $WarmPairProject -BaselineRunId $WarmBaseline -CandidateRunId $WarmCandidate -PerRow:$perRow -WarningAction SilentlyContinue > $null
+$clock = [Diagnostics.Stopwatch]::StartNew()
+$count = @{ Objects = 0 }
+Compare-WeaveEvaluation -BaselineRunId $RunId -CandidateRunId $CandidateRunId -PerRow:$perRow -WarningAction SilentlyContinue | & { process { $count.Objects++ } }
+$result = @{ Seconds = $clock.Elapsed.TotalSeconds; Objects = $count.Objects }
 '@
 # One unpaged eval_results request, read into a scratch buffer and dropped: what the floor downloads.
 # A one-row request first (unmeasured) sets up this process's HTTP stack and the connection.
@@ -282,6 +303,10 @@ foreach ($profileName in $Profile) {
     try {
         $warmRun = New-BenchRun 'warm' 20000 $false
         $common = @{ Base = $base; ApiKey = $apiKey; Module = $modulePath; Auth = $authHeader; PageSize = 0; ThrottleLimit = 0; WarmProject = 'warm'; WarmRunId = $warmRun.sdkRunIds[0] }
+        if (-not $SkipCompare -and -not $Sweep) {
+            $warmPair = New-BenchRun 'warmpair' 5000 $false 2
+            $common = Merge $common @{ WarmPairProject = 'warmpair'; WarmBaseline = $warmPair.sdkRunIds[0]; WarmCandidate = $warmPair.sdkRunIds[1] }
+        }
 
         if ($Sweep) {
             $size = ($Sizes | Measure-Object -Maximum).Maximum
@@ -334,6 +359,21 @@ foreach ($profileName in $Profile) {
                 Add-Figure "$p export / floor $size" ($export.Seconds / $floor) 'ratio' $(if ($size -eq 100000) { Test-Target ($export.Seconds / $floor) '<=' 1.3 })
                 Add-Figure "$p naive script $size" $naive.Seconds 's' '' "peak working set $($naive.PeakWorkingSetMB) MB; same columns as the module's CSV: $sameHeader"
                 Add-Figure "$p naive / export $size (speed-up)" ($naive.Seconds / $export.Seconds) 'ratio' $(if ($size -eq 100000) { Test-Target ($naive.Seconds / $export.Seconds) '>=' 5 })
+            }
+            if (-not $SkipCompare) {
+                $pairProject = "pair$size"
+                $pair = New-BenchRun $pairProject $size $false 2
+                $pairArguments = Merge $common @{ Project = $pairProject; RunId = $pair.sdkRunIds[0]; CandidateRunId = $pair.sdkRunIds[1]; Csv = (Join-Path $scratch "$pairProject.csv"); PerRow = 'false' }
+                $exportPair = Invoke-Child -Arguments $pairArguments -Script $exportPairScript
+                $compared = Invoke-Child -Arguments $pairArguments -Script $compareScript
+                $perRow = Invoke-Child -Arguments (Merge $pairArguments @{ PerRow = 'true' }) -Script $compareScript
+                $ratio = $compared.Seconds / $exportPair.Seconds
+                Add-Figure "$p export both runs (Get-WeaveEvalResult | Export-Csv) 2 x $size" $exportPair.Seconds 's' '' "peak working set $($exportPair.PeakWorkingSetMB) MB"
+                Add-Figure "$p Compare-WeaveEvaluation 2 x $size" $compared.Seconds 's' '' "peak working set $($compared.PeakWorkingSetMB) MB; $($compared.Objects) ScoreComparison objects"
+                Add-Figure "$p compare / export both $size" $ratio 'ratio' $(if ($size -eq 100000) { Test-Target $ratio '<=' 1.5 })
+                Add-Figure "$p Compare-WeaveEvaluation -PerRow 2 x $size" $perRow.Seconds 's' '' "peak working set $($perRow.PeakWorkingSetMB) MB; $($perRow.Objects) RowComparison objects (one sorted query per dimension)"
+                $memory = $compared.PeakWorkingSetMB / $exportPair.PeakWorkingSetMB
+                Add-Figure "$p peak working set, compare / export both $size" $memory 'ratio' $(if ($size -eq 100000) { Test-Target $memory '<=' 1 }) 'flat: the rows stream through, only the totals are kept'
             }
             $null = Invoke-RestMethod -Method Delete -Uri "$base/__emulator/requests"
         }

@@ -19,7 +19,8 @@ BeforeAll {
     $manifestPath = Get-WeaveModulePath
     $manifest = Import-PowerShellDataFile -LiteralPath $manifestPath
     $expectedCmdlets = 'Connect-Weave', 'Disconnect-Weave', 'Export-WeaveEvalResult', 'Get-WeaveConnection',
-        'Get-WeaveEvalResult', 'Get-WeaveEvalSummary', 'Get-WeaveEvaluationRun', 'Get-WeavePrediction'
+        'Get-WeaveEvalResult', 'Get-WeaveEvalSummary', 'Get-WeaveEvaluationRun', 'Get-WeavePrediction',
+        'Compare-WeaveEvaluation'
     $commonParameters = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 }
 
@@ -44,7 +45,8 @@ Describe 'WeaveEval manifest' {
         { Test-ModuleManifest -Path $manifestPath -ErrorAction Stop } | Should -Not -Throw
     }
 
-    It 'has a default table view for <_>' -ForEach 'WeaveEval.EvaluationRun', 'WeaveEval.EvalResult', 'WeaveEval.ScorerStat', 'WeaveEval.Prediction' {
+    It 'has a default table view for <_>' -ForEach 'WeaveEval.EvaluationRun', 'WeaveEval.EvalResult', 'WeaveEval.ScorerStat', 'WeaveEval.Prediction',
+        'WeaveEval.ScoreComparison', 'WeaveEval.RowComparison' {
         $view = Get-FormatData -TypeName $_ -PowerShellVersion $PSVersionTable.PSVersion
         $view | Should -Not -BeNullOrEmpty
         $view.FormatViewDefinition.Control | Where-Object { $_ -is [System.Management.Automation.TableControl] } | Should -Not -BeNullOrEmpty

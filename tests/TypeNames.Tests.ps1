@@ -22,6 +22,8 @@ Describe 'Output type names' {
         @{ Command = 'Get-WeavePrediction'; TypeName = 'WeaveEval.Prediction'; Run = { Get-WeavePrediction -PredictionId $demo.PredictionA } }
         @{ Command = 'Connect-Weave'; TypeName = 'WeaveEval.WeaveConnection'; Run = { Connect-Weave -PassThru } }
         @{ Command = 'Get-WeaveConnection'; TypeName = 'WeaveEval.WeaveConnection'; Run = { Connect-Weave; Get-WeaveConnection } }
+        @{ Command = 'Compare-WeaveEvaluation'; TypeName = 'WeaveEval.ScoreComparison'; Run = { Compare-WeaveEvaluation -BaselineRunId $demo.RunA -CandidateRunId $demo.RunB } }
+        @{ Command = 'Compare-WeaveEvaluation'; TypeName = 'WeaveEval.RowComparison'; Run = { Compare-WeaveEvaluation -BaselineRunId $demo.RunA -CandidateRunId $demo.RunB -PerRow } }
     ) {
         $output = @(& $Run)
         $output.Count | Should -BeGreaterThan 0
@@ -31,7 +33,8 @@ Describe 'Output type names' {
     }
 
     It 'names the same types in the format views' {
-        foreach ($name in 'WeaveEval.EvaluationRun', 'WeaveEval.EvalResult', 'WeaveEval.ScorerStat', 'WeaveEval.Prediction', 'WeaveEval.WeaveConnection') {
+        foreach ($name in 'WeaveEval.EvaluationRun', 'WeaveEval.EvalResult', 'WeaveEval.ScorerStat', 'WeaveEval.Prediction', 'WeaveEval.WeaveConnection',
+            'WeaveEval.ScoreComparison', 'WeaveEval.RowComparison') {
             Get-FormatData -TypeName $name -PowerShellVersion $PSVersionTable.PSVersion | Should -Not -BeNullOrEmpty -Because "$name needs a view"
         }
     }

@@ -107,3 +107,34 @@ Describe 'Format-List shows dictionaries as JSON text' {
         (Get-RenderedLine $text '^Inputs\s') | Should -Match '^Inputs\s+: \{"question":'
     }
 }
+
+Describe 'ScoreComparison and RowComparison tables' {
+    BeforeAll {
+        Reset-WeaveTestEnvironment -Emulator $emulator
+        $env:WANDB_PROJECT = 'compare-bot'
+        $baseline = '019f8a10-0000-7000-8000-00000000ba5e'
+        $candidate = '019f8a20-0000-7000-8000-0000000000c1'
+        $comparisons = @(Compare-WeaveEvaluation -BaselineRunId $baseline -CandidateRunId $candidate -WarningAction SilentlyContinue)
+        $table = $comparisons | Out-String -Width 120
+        $rows = @(Compare-WeaveEvaluation -BaselineRunId $baseline -CandidateRunId $candidate -PerRow -WarningAction SilentlyContinue)
+        $rowTable = $rows | Out-String -Width 120
+    }
+
+    It 'groups the comparisons by candidate and shows both values, the signed delta and the counts' {
+        $table | Should -Match ([regex]::Escape("CandidateRunId: $candidate"))
+        (Get-RenderedLine $table '^Scorer\s') -split '\s+' | Where-Object { $_ } |
+            Should -Be @('Scorer', 'ValueType', 'Baseline', 'Candidate', 'Delta', 'Rows', 'Regressed', 'Improved', 'Unchanged', 'OnlyBase', 'OnlyCand')
+        (Get-RenderedLine $table '^similarity\s') | Should -Match '^similarity\s+continuous\s+0\.5\s+0\.5938\s+\+0\.0938\s+4\s+1\s+2\s+1\s+1\s+1$'
+        (Get-RenderedLine $table '^exact_match\s') | Should -Match '^exact_match\s+binary\s+0\.625\s+0\.625\s+0\s+4\s+2\s+2\s+0\s+1\s+1$'
+    }
+
+    It 'shows a row''s change, values and its input' {
+        (Get-RenderedLine $rowTable '^Change\s') -split '\s+' | Where-Object { $_ } | Should -Be @('Change', 'Scorer', 'Baseline', 'Candidate', 'Delta', 'Input')
+        (Get-RenderedLine $rowTable '"id":"r2"') | Should -Match '^Regressed\s+exact_match\s+1\s+0\s+-1\s+\{"id":"r2"'
+        (Get-RenderedLine $rowTable 'OnlyInCandidate') | Should -Match '^OnlyInCandidate\s+exact_match\s+1\s+\{"id":"r6"'
+    }
+
+    It 'fits in 120 columns' {
+        foreach ($line in ($table + $rowTable) -split '\r?\n') { $line.TrimEnd().Length | Should -BeLessOrEqual 120 }
+    }
+}

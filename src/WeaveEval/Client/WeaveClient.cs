@@ -26,6 +26,10 @@ namespace WeaveEval.Client
             "ended_at", "exception", "attributes", "inputs", "summary", "wb_user_id",
         };
 
+        /// <summary>The run's inputs, whose evaluation ref <see cref="ReadEvaluationScorersAsync"/> has expanded into the object.</summary>
+        private static readonly string[] EvaluationColumns = { "id", "inputs" };
+        private static readonly string[] ExpandEvaluation = { "inputs.self" };
+
         private readonly WeaveTransport transport;
         private readonly string projectPath;
 
@@ -90,6 +94,35 @@ namespace WeaveEval.Client
                 await foreach (var call in ReadOneListAsync(list, PagingOptions.Lazy(batch.Count, batch.Count), ct).ConfigureAwait(false))
                 {
                     if (call.Id != null) result[call.Id] = Mapping.ToEvaluationRun(call, Entity, Project);
+                }
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// The scorer refs of each run's evaluation, by run id: the runs read with their evaluation ref
+        /// expanded into the Evaluation object, whose <c>scorers</c> list names each scorer with its version.
+        /// A run whose evaluation is not a stored object (v2 runs may name any string) or lists no scorers is
+        /// absent, as is an unknown id.
+        /// </summary>
+        public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> ReadEvaluationScorersAsync(IReadOnlyList<string> runIds, CancellationToken ct)
+        {
+            if (runIds == null) throw new ArgumentNullException(nameof(runIds));
+            var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            var distinct = runIds.Where(id => !string.IsNullOrEmpty(id)).Distinct(StringComparer.Ordinal).ToList();
+            for (var first = 0; first < distinct.Count; first += ReadBatchSize)
+            {
+                var batch = distinct.GetRange(first, Math.Min(ReadBatchSize, distinct.Count - first));
+                var list = new PagedList<CallLine>(
+                    transport,
+                    "evaluation runs",
+                    (offset, limit) => new WeaveRequest(HttpMethod.Post, "calls/stream_query", CallsQueryBody(filter => Json.WriteStrings(filter, "call_ids", batch), null, newestFirst: false, EvaluationColumns, limit, offset, ExpandEvaluation), jsonLines: true),
+                    response => new JsonLinesReader<CallLine>(response, WireFormat.ParseCall));
+                await foreach (var call in ReadOneListAsync(list, PagingOptions.Lazy(batch.Count, batch.Count), ct).ConfigureAwait(false))
+                {
+                    if (call.Id == null || !(Mapping.Path(call.Inputs, "self", "scorers") is JsonList scorers)) continue;
+                    var refs = scorers.Select(Mapping.RefText).Where(r => r != null).Select(r => r!).ToList();
+                    if (refs.Count > 0) result[call.Id] = refs;
                 }
             }
             return result;
@@ -306,7 +339,7 @@ namespace WeaveEval.Client
         /// (each left out when null), the order (newest first, or the server's default: oldest first; the
         /// server adds <c>id</c> as the tie-breaker either way, so offsets are stable), the page and the columns.
         /// </summary>
-        private byte[] CallsQueryBody(Action<Utf8JsonWriter>? writeFilter, Action<Utf8JsonWriter>? writeExpression, bool newestFirst, IReadOnlyList<string> columns, int limit, long offset)
+        private byte[] CallsQueryBody(Action<Utf8JsonWriter>? writeFilter, Action<Utf8JsonWriter>? writeExpression, bool newestFirst, IReadOnlyList<string> columns, int limit, long offset, IReadOnlyList<string>? expandColumns = null)
         {
             return Json.Build(writer =>
             {
@@ -337,6 +370,7 @@ namespace WeaveEval.Client
                 writer.WriteNumber("limit", limit);
                 writer.WriteNumber("offset", offset);
                 Json.WriteStrings(writer, "columns", columns);
+                if (expandColumns != null) Json.WriteStrings(writer, "expand_columns", expandColumns);
             });
         }
 
@@ -351,6 +385,16 @@ namespace WeaveEval.Client
                 writer.WriteBoolean("include_costs", query.IncludeCosts);
                 query.Selection.WriteTo(writer);
                 writer.WriteBoolean("include_summary", false);
+                if (query.LargestDifferenceFirst != null)
+                {
+                    writer.WriteStartArray("sort_by");
+                    writer.WriteStartObject();
+                    writer.WriteString("field", query.LargestDifferenceFirst);
+                    writer.WriteString("direction", "desc");
+                    writer.WriteString("mode", "difference");
+                    writer.WriteEndObject();
+                    writer.WriteEndArray();
+                }
                 writer.WriteNumber("limit", limit);
                 writer.WriteNumber("offset", offset);
             });

@@ -15,6 +15,7 @@ namespace WeaveEval.Emulator.Seeding
                 case "demo":
                     SupportBotScenario.Seed(store);
                     HelpdeskScenario.Seed(store);
+                    CompareScenario.Seed(store);
                     return;
                 default:
                     ScenarioFile.Load(store, seed);
