@@ -19,6 +19,7 @@
         'Get-WeaveEvalSummary'
         'Get-WeavePrediction'
         'Export-WeaveEvalResult'
+        'Test-WeaveEvalGate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -33,6 +34,8 @@
 - Typed output (WeaveEval.EvaluationRun, EvalResult, ScorerStat, Prediction) with default views,
   flat Input.*/Score.* export columns, tab completion of run ids, models and evaluations.
 - Streaming reads with retries and resumption; the API key never appears in any output.
+- Test-WeaveEvalGate: score, regression, cost, token and row rules for CI (GitHub Actions and Azure
+  Pipelines annotations and summaries, JUnit report); never exits the session.
 '@
         }
     }
