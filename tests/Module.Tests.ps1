@@ -19,7 +19,8 @@ BeforeAll {
     $manifestPath = Get-WeaveModulePath
     $manifest = Import-PowerShellDataFile -LiteralPath $manifestPath
     $expectedCmdlets = 'Connect-Weave', 'Disconnect-Weave', 'Export-WeaveEvalResult', 'Get-WeaveConnection',
-        'Get-WeaveEvalResult', 'Get-WeaveEvalSummary', 'Get-WeaveEvaluationRun', 'Get-WeavePrediction'
+        'Get-WeaveEvalResult', 'Get-WeaveEvalSummary', 'Get-WeaveEvaluationRun', 'Get-WeavePrediction',
+        'Test-WeaveEvalGate'
     $commonParameters = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 }
 

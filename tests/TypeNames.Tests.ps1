@@ -22,6 +22,7 @@ Describe 'Output type names' {
         @{ Command = 'Get-WeavePrediction'; TypeName = 'WeaveEval.Prediction'; Run = { Get-WeavePrediction -PredictionId $demo.PredictionA } }
         @{ Command = 'Connect-Weave'; TypeName = 'WeaveEval.WeaveConnection'; Run = { Connect-Weave -PassThru } }
         @{ Command = 'Get-WeaveConnection'; TypeName = 'WeaveEval.WeaveConnection'; Run = { Connect-Weave; Get-WeaveConnection } }
+        @{ Command = 'Test-WeaveEvalGate'; TypeName = 'WeaveEval.GateResult'; Run = { Test-WeaveEvalGate -EvaluationRunId $demo.RunA -MinimumRows 1 } }
     ) {
         $output = @(& $Run)
         $output.Count | Should -BeGreaterThan 0
@@ -31,7 +32,7 @@ Describe 'Output type names' {
     }
 
     It 'names the same types in the format views' {
-        foreach ($name in 'WeaveEval.EvaluationRun', 'WeaveEval.EvalResult', 'WeaveEval.ScorerStat', 'WeaveEval.Prediction', 'WeaveEval.WeaveConnection') {
+        foreach ($name in 'WeaveEval.EvaluationRun', 'WeaveEval.EvalResult', 'WeaveEval.ScorerStat', 'WeaveEval.Prediction', 'WeaveEval.WeaveConnection', 'WeaveEval.GateResult', 'WeaveEval.GateRuleResult') {
             Get-FormatData -TypeName $name -PowerShellVersion $PSVersionTable.PSVersion | Should -Not -BeNullOrEmpty -Because "$name needs a view"
         }
     }
