@@ -205,6 +205,16 @@ Describe 'Test-WeaveEvalGate' {
         }
     }
 
+    Context 'runs of several projects' {
+        It 'reads each run in its own project' {
+            $helpdesk = Get-WeaveEvaluationRun -Project helpdesk-bot -Status completed -First 1
+            $result = @(Get-WeaveEvaluationRun -EvaluationRunId $demo.RunA) + @($helpdesk) | Test-WeaveEvalGate -MinimumRows 1
+            $result.EvaluationRunId | Should -Be @($demo.RunA, $helpdesk.EvaluationRunId)
+            (Get-Rule $result Complete).Passed | Should -Be @($true, $true)
+            (Get-Rule $result MinimumRows -Run $helpdesk.EvaluationRunId).Measured | Should -BeGreaterThan 0
+        }
+    }
+
     Context 'rule files' {
         It 'reads the rules from a <Kind> file' -ForEach @(
             @{ Kind = '.psd1'; Name = 'gate.psd1'; Text = "@{`n    MinimumScore = @{ exact_match = 0.5; 'LLMJudge.score' = 0.75 }`n    MinimumRows  = 3`n}" }
@@ -310,7 +320,7 @@ Describe 'Test-WeaveEvalGate' {
             $annotations | Should -Contain "::error title=Weave evaluation gate%3A MinimumScore similarity::Mean of 'similarity' of run $($demo.RunA): 0.718333 is below the minimum 0.75."
             $child.Stdout | Should -Contain 'objects: 1' -Because 'the annotations go to the log, not into the pipeline'
             $text = Get-Content -LiteralPath $summary -Raw
-            $text | Should -Match '^## an earlier step### Weave evaluation gate: failed' -Because 'the step summary is appended to'
+            $text | Should -Match '^## an earlier step\n### Weave evaluation gate: failed' -Because 'the step summary is appended to, on a line of its own'
             $text | Should -Match '2 of 4 rules failed'
             $text | Should -Match '\| \*\*failed\*\* \| `[0-9a-f-]+` \| MinimumScore \| similarity \| 0\.7183333333333333 \| 0\.75 \|'
             @($text -split "`n" | Where-Object { $_ -like '| passed |*' }).Count | Should -Be 2

@@ -99,7 +99,8 @@ namespace WeaveEval.Commands
             GatedRun? baseline = null;
             foreach (var group in runs.Groups)
             {
-                var (groupRuns, groupBaseline) = Measure(group, gateRules);
+                // The baseline is looked up in the project of the first runs (the usual case: one project).
+                var (groupRuns, groupBaseline) = Measure(group, gateRules, withBaseline: baseline == null);
                 gated.AddRange(groupRuns);
                 baseline ??= groupBaseline;
             }
@@ -114,15 +115,16 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>
-        /// The runs of one project and the baseline (looked up in the same project): every run read and
-        /// summarised on its own, so that each summary's row count, tokens and cost are that run's.
+        /// The runs of one project and, when asked, the baseline (looked up in the same project): every run
+        /// read and summarised on its own, so that each summary's row count, tokens and cost are that run's.
         /// </summary>
-        private (IReadOnlyList<GatedRun> Runs, GatedRun? Baseline) Measure(RunIdGroup group, GateRules gateRules)
+        private (IReadOnlyList<GatedRun> Runs, GatedRun? Baseline) Measure(RunIdGroup group, GateRules gateRules, bool withBaseline)
         {
             var client = CreateClient(group.Connection);
             var projectPath = group.Connection.Entity + "/" + group.Connection.Project;
             var ids = group.Ids.ToList();
-            if (gateRules.BaselineRunId != null && !ids.Contains(gateRules.BaselineRunId, StringComparer.Ordinal)) ids.Add(gateRules.BaselineRunId);
+            var baselineId = withBaseline ? gateRules.BaselineRunId : null;
+            if (baselineId != null && !ids.Contains(baselineId, StringComparer.Ordinal)) ids.Add(baselineId);
             var summaries = new Dictionary<string, EvalSummaryResult>(StringComparer.Ordinal);
             try
             {
@@ -141,7 +143,7 @@ namespace WeaveEval.Commands
                 var known = Await(found);
                 GatedRun Gated(string id) =>
                     new GatedRun(id, known.TryGetValue(id, out var run) ? run : null, summaries.TryGetValue(id, out var summary) ? summary : null, projectPath);
-                var baseline = gateRules.BaselineRunId == null ? null : Gated(gateRules.BaselineRunId);
+                var baseline = baselineId == null ? null : Gated(baselineId);
                 return (group.Ids.Select(Gated).ToList(), baseline);
             }
             catch (Exception ex)
@@ -167,7 +169,7 @@ namespace WeaveEval.Commands
                 if (!string.IsNullOrEmpty(stepSummary))
                 {
                     // The runner collects the step's summary by appending: earlier steps' sections stay.
-                    TryWrite(stepSummary!, () => File.AppendAllText(stepSummary, GateReports.Markdown(result) + "\n", new UTF8Encoding(false)));
+                    TryWrite(stepSummary!, () => File.AppendAllText(stepSummary, (EndsInsideALine(stepSummary!) ? "\n" : string.Empty) + GateReports.Markdown(result) + "\n", new UTF8Encoding(false)));
                 }
             }
             if (IsSet("TF_BUILD"))
@@ -219,6 +221,18 @@ namespace WeaveEval.Commands
                 var error = new IOException($"The gate report {path} could not be written: {ex.Message}", ex);
                 WriteError(new ErrorRecord(error, "WeaveEval.GateReportNotWritten", ErrorCategory.WriteError, path));
                 return false;
+            }
+        }
+
+        /// <summary>True when the file's last line has no line break: a heading appended there would join that line.</summary>
+        private static bool EndsInsideALine(string path)
+        {
+            if (!File.Exists(path)) return false;
+            using (var stream = AtomicFile.OpenRead(path))
+            {
+                if (stream.Length == 0) return false;
+                stream.Seek(-1, SeekOrigin.End);
+                return stream.ReadByte() != '\n';
             }
         }
 

@@ -42,11 +42,13 @@ namespace WeaveEval.Gate
                 writer.WriteAttributeString("errors", "0");
                 writer.WriteAttributeString("skipped", "0");
                 writer.WriteAttributeString("timestamp", timestampUtc.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
+                writer.WriteAttributeString("time", "0");
                 foreach (var rule in result.Rules)
                 {
                     writer.WriteStartElement("testcase");
                     writer.WriteAttributeString("classname", "WeaveEval.Gate." + rule.EvaluationRunId);
                     writer.WriteAttributeString("name", CaseName(rule));
+                    writer.WriteAttributeString("time", "0");
                     if (rule.Passed)
                     {
                         writer.WriteElementString("system-out", Xml(rule.Message));
