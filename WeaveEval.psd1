@@ -20,6 +20,7 @@
         'Get-WeavePrediction'
         'Export-WeaveEvalResult'
         'Compare-WeaveEvaluation'
+        'Test-WeaveEvalGate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -37,6 +38,8 @@
 - Get-WeaveEvalResult -Filter/-FailedOnly/-SortBy/-Descending: triage lists selected and ordered by the server.
 - Compare-WeaveEvaluation: candidate runs against a baseline, joined on the dataset row by the
   server, per score dimension (WeaveEval.ScoreComparison) or per row (WeaveEval.RowComparison).
+- Test-WeaveEvalGate: score, regression, cost, token and row rules for CI (GitHub Actions and Azure
+  Pipelines annotations and summaries, JUnit report); never exits the session.
 '@
         }
     }

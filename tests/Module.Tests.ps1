@@ -20,7 +20,7 @@ BeforeAll {
     $manifest = Import-PowerShellDataFile -LiteralPath $manifestPath
     $expectedCmdlets = 'Connect-Weave', 'Disconnect-Weave', 'Export-WeaveEvalResult', 'Get-WeaveConnection',
         'Get-WeaveEvalResult', 'Get-WeaveEvalSummary', 'Get-WeaveEvaluationRun', 'Get-WeavePrediction',
-        'Compare-WeaveEvaluation'
+        'Compare-WeaveEvaluation', 'Test-WeaveEvalGate'
     $commonParameters = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 }
 

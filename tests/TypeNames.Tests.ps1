@@ -24,6 +24,7 @@ Describe 'Output type names' {
         @{ Command = 'Get-WeaveConnection'; TypeName = 'WeaveEval.WeaveConnection'; Run = { Connect-Weave; Get-WeaveConnection } }
         @{ Command = 'Compare-WeaveEvaluation'; TypeName = 'WeaveEval.ScoreComparison'; Run = { Compare-WeaveEvaluation -BaselineRunId $demo.RunA -CandidateRunId $demo.RunB } }
         @{ Command = 'Compare-WeaveEvaluation'; TypeName = 'WeaveEval.RowComparison'; Run = { Compare-WeaveEvaluation -BaselineRunId $demo.RunA -CandidateRunId $demo.RunB -PerRow } }
+        @{ Command = 'Test-WeaveEvalGate'; TypeName = 'WeaveEval.GateResult'; Run = { Test-WeaveEvalGate -EvaluationRunId $demo.RunA -MinimumRows 1 } }
     ) {
         $output = @(& $Run)
         $output.Count | Should -BeGreaterThan 0
@@ -34,7 +35,7 @@ Describe 'Output type names' {
 
     It 'names the same types in the format views' {
         foreach ($name in 'WeaveEval.EvaluationRun', 'WeaveEval.EvalResult', 'WeaveEval.ScorerStat', 'WeaveEval.Prediction', 'WeaveEval.WeaveConnection',
-            'WeaveEval.ScoreComparison', 'WeaveEval.RowComparison') {
+            'WeaveEval.ScoreComparison', 'WeaveEval.RowComparison', 'WeaveEval.GateResult', 'WeaveEval.GateRuleResult') {
             Get-FormatData -TypeName $name -PowerShellVersion $PSVersionTable.PSVersion | Should -Not -BeNullOrEmpty -Because "$name needs a view"
         }
     }

@@ -81,9 +81,10 @@ namespace WeaveEval.Client
             };
         }
 
-        public static EvalSummaryResult ToSummary(JsonMap? summary, string entity, string project)
+        public static EvalSummaryResult ToSummary(JsonMap? summary, string entity, string project, IReadOnlyList<string>? warnings = null)
         {
             var stats = new List<ScorerStat>();
+            var totals = new List<EvaluationTotals>();
             var names = new List<string>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var rowCount = AsLong(summary?["row_count"]) ?? 0;
@@ -94,6 +95,11 @@ namespace WeaveEval.Client
                     if (!(item is JsonMap evaluation)) continue;
                     var modelRef = evaluation["model_ref"] as string;
                     var evaluationRef = evaluation["evaluation_ref"] as string;
+                    totals.Add(new EvaluationTotals(
+                        AsText(evaluation["evaluation_call_id"]) ?? string.Empty,
+                        AsLong(evaluation["trial_count"]) ?? 0,
+                        AsLong(evaluation["predict_total_tokens"]),
+                        AsDouble(evaluation["predict_total_cost"])));
                     if (!(evaluation["scorer_stats"] is JsonList scorerStats)) continue;
                     foreach (var statItem in scorerStats)
                     {
@@ -139,7 +145,7 @@ namespace WeaveEval.Client
                     }
                 }
             }
-            return new EvalSummaryResult(rowCount, stats, names);
+            return new EvalSummaryResult(rowCount, stats, names, totals, warnings);
         }
 
         /// <summary>

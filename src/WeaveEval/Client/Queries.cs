@@ -64,11 +64,13 @@ namespace WeaveEval.Client
     /// <summary>Aggregated scorer statistics of one or more runs.</summary>
     public sealed class EvalSummaryResult
     {
-        public EvalSummaryResult(long rowCount, IReadOnlyList<ScorerStat> stats, IReadOnlyList<string> scorerNames)
+        public EvalSummaryResult(long rowCount, IReadOnlyList<ScorerStat> stats, IReadOnlyList<string> scorerNames, IReadOnlyList<EvaluationTotals>? evaluations = null, IReadOnlyList<string>? warnings = null)
         {
             RowCount = rowCount;
             Stats = stats;
             ScorerNames = scorerNames;
+            Evaluations = evaluations ?? Array.Empty<EvaluationTotals>();
+            Warnings = warnings ?? Array.Empty<string>();
         }
 
         /// <summary>Rows the summary was computed over.</summary>
@@ -79,5 +81,33 @@ namespace WeaveEval.Client
 
         /// <summary>The distinct <see cref="ScorerStat.Scorer"/> values, first-seen order.</summary>
         public IReadOnlyList<string> ScorerNames { get; }
+
+        /// <summary>One per run that has trials in the summarised rows, with or without scores.</summary>
+        public IReadOnlyList<EvaluationTotals> Evaluations { get; }
+
+        /// <summary>The server's non-fatal warnings about this answer.</summary>
+        public IReadOnlyList<string> Warnings { get; }
+    }
+
+    /// <summary>What the summary says about one run as a whole, scores aside.</summary>
+    public sealed class EvaluationTotals
+    {
+        public EvaluationTotals(string evaluationRunId, long trialCount, long? totalTokens, double? totalCost)
+        {
+            EvaluationRunId = evaluationRunId;
+            TrialCount = trialCount;
+            TotalTokens = totalTokens;
+            TotalCost = totalCost;
+        }
+
+        public string EvaluationRunId { get; }
+
+        public long TrialCount { get; }
+
+        /// <summary>Tokens of the model calls of the trials that report usage; null when none does.</summary>
+        public long? TotalTokens { get; }
+
+        /// <summary>Cost in USD of the model calls, when costs were asked for and the server could price them.</summary>
+        public double? TotalCost { get; }
     }
 }

@@ -153,8 +153,11 @@ namespace WeaveEval.Client
             return ReadOneListAsync(list, PagingOptions.Lazy(page.PageSize, page.MaxItems), ct);
         }
 
-        /// <summary>Aggregated scorer statistics of the runs (eval_results/query with include_rows=false, include_summary=true).</summary>
-        public async Task<EvalSummaryResult> QueryEvalSummaryAsync(IReadOnlyList<string> runIds, bool requireIntersection, CancellationToken ct)
+        /// <summary>
+        /// Aggregated scorer statistics of the runs (eval_results/query with include_rows=false, include_summary=true);
+        /// with <paramref name="includeCosts"/> the server also prices each run's model calls.
+        /// </summary>
+        public async Task<EvalSummaryResult> QueryEvalSummaryAsync(IReadOnlyList<string> runIds, bool requireIntersection, CancellationToken ct, bool includeCosts = false)
         {
             var ids = CheckRunIds(runIds);
             var body = Json.Build(writer =>
@@ -163,13 +166,16 @@ namespace WeaveEval.Client
                 writer.WriteBoolean("include_rows", false);
                 writer.WriteBoolean("include_summary", true);
                 writer.WriteBoolean("require_intersection", requireIntersection);
+                if (includeCosts) writer.WriteBoolean("include_costs", true);
             });
             var request = new WeaveRequest(HttpMethod.Post, projectPath + "eval_results/query", body, jsonLines: false);
             var (bytes, requestLine) = await ReadSmallBodyAsync(request, ct).ConfigureAwait(false);
             var document = ParseDocument(bytes, requestLine, (ref Utf8JsonReader reader) => JsonText.ReadValue(ref reader)) as JsonMap
                 ?? throw new WeaveProtocolException($"The response of {requestLine} is not a JSON object.");
-            LogWarnings(document["warnings"] as JsonList, new HashSet<string>(StringComparer.Ordinal));
-            return Mapping.ToSummary(document["summary"] as JsonMap, Entity, Project);
+            var warnings = document["warnings"] as JsonList;
+            LogWarnings(warnings, new HashSet<string>(StringComparer.Ordinal));
+            var warningTexts = warnings?.Select(Mapping.AsText).Where(text => !string.IsNullOrEmpty(text)).Select(text => transport.Scrub(text!)).ToList();
+            return Mapping.ToSummary(document["summary"] as JsonMap, Entity, Project, warningTexts);
         }
 
         /// <summary>
