@@ -23,11 +23,17 @@ namespace WeaveEval.Commands
             {
                 if (!first) writer.Write(',');
                 first = false;
-                writer.Write('"');
-                writer.Write(field.Replace("\"", "\"\""));
-                writer.Write('"');
+                WriteField(writer, field);
             }
             writer.Write(LineEnd);
+        }
+
+        /// <summary>One field, quoted, its quotes doubled (copied only when it has any).</summary>
+        public static void WriteField(TextWriter writer, string field)
+        {
+            writer.Write('"');
+            writer.Write(field.IndexOf('"') < 0 ? field : field.Replace("\"", "\"\""));
+            writer.Write('"');
         }
 
         public static string Format(object? value)
