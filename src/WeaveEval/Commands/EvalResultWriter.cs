@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace WeaveEval.Commands
@@ -97,10 +96,17 @@ namespace WeaveEval.Commands
             private readonly Action<EvalResult, List<string>?> lateKeys;
             private readonly Action<string> warn;
             private readonly List<object?> cells = new List<object?>();
-            private StreamWriter? writer;
-            private string[]? fields;
 
-            /// <summary>For each column of the file, the index of the field written there (-1: none, empty cell).</summary>
+            // Nested values (inputs, scores, scorer call ids) are written as JSON through one reused writer
+            // and buffer: the same text as their ToString(), without a string per cell.
+            private readonly MemoryStream jsonBytes = new MemoryStream();
+            private Utf8JsonWriter? json;
+            private char[] jsonChars = new char[4096];
+
+            private StreamWriter? writer;
+            private object?[]? values;
+
+            /// <summary>For each column of the file, the index of the value written there (-1: none, empty cell).</summary>
             private int[]? layout;
 
             public CsvWriter(ExportTarget target, EvalResultColumns columns, Action<EvalResult, List<string>?> lateKeys, Action<string> warn)
@@ -117,33 +123,44 @@ namespace WeaveEval.Commands
             {
                 columns.Row(result, cells, out var newKeys);
                 if (newKeys != null) lateKeys(result, newKeys);
-                if (fields == null) StartFile();
+                if (values == null) StartFile();
+                var row = values!;
                 var count = cells.Count;
-                for (var i = 0; i < count; i++) fields![i] = InvariantCsv.Format(cells[i]);
-                for (var i = 0; i < PropertyColumns.Count; i++) fields![count + i] = InvariantCsv.Format(PropertyColumns[i].Value(result));
+                for (var i = 0; i < count; i++) row[i] = cells[i];
+                for (var i = 0; i < PropertyColumns.Count; i++) row[count + i] = PropertyColumns[i].Value(result);
                 var output = writer!;
-                if (layout == null)
+                var written = layout == null ? row.Length : layout.Length;
+                for (var i = 0; i < written; i++)
                 {
-                    for (var i = 0; i < fields!.Length; i++)
-                    {
-                        if (i > 0) output.Write(',');
-                        InvariantCsv.WriteField(output, fields[i]);
-                    }
-                }
-                else
-                {
-                    for (var i = 0; i < layout.Length; i++)
-                    {
-                        if (i > 0) output.Write(',');
-                        InvariantCsv.WriteField(output, layout[i] < 0 ? string.Empty : fields![layout[i]]);
-                    }
+                    if (i > 0) output.Write(',');
+                    if (layout == null) WriteCell(row[i]);
+                    else WriteCell(layout[i] < 0 ? null : row[layout[i]]);
                 }
                 output.Write(InvariantCsv.LineEnd);
             }
 
+            private void WriteCell(object? value)
+            {
+                if (!(value is JsonMap) && !(value is JsonList))
+                {
+                    InvariantCsv.WriteField(writer!, InvariantCsv.Format(value));
+                    return;
+                }
+                jsonBytes.SetLength(0);
+                if (json == null) json = new Utf8JsonWriter(jsonBytes, JsonText.CompactOptions);
+                else json.Reset(jsonBytes);
+                JsonText.Write(json, value);
+                json.Flush();
+                var length = (int)jsonBytes.Length;
+                var most = System.Text.Encoding.UTF8.GetMaxCharCount(length);
+                if (jsonChars.Length < most) jsonChars = new char[most];
+                var count = System.Text.Encoding.UTF8.GetChars(jsonBytes.GetBuffer(), 0, length, jsonChars, 0);
+                InvariantCsv.WriteField(writer!, jsonChars, count);
+            }
+
             protected override void Finish()
             {
-                if (fields == null) StartFile();
+                if (values == null) StartFile();
                 writer!.Flush();
             }
 
@@ -151,6 +168,8 @@ namespace WeaveEval.Commands
             {
                 writer?.Dispose();
                 writer = null;
+                json?.Dispose();
+                json = null;
             }
 
             /// <summary>
@@ -160,7 +179,7 @@ namespace WeaveEval.Commands
             private void StartFile()
             {
                 var names = columns.Names.Concat(PropertyColumns.Select(c => c.Key)).ToList();
-                fields = new string[names.Count];
+                values = new object?[names.Count];
                 var existing = Target.ExistingHeader;
                 if (existing == null)
                 {
@@ -184,13 +203,6 @@ namespace WeaveEval.Commands
         /// </summary>
         private sealed class JsonLinesWriter : EvalResultWriter
         {
-            private static readonly JsonWriterOptions Options = new JsonWriterOptions
-            {
-                Indented = false,
-                // Text as people wrote it, not \u escapes; readers of JSON Lines read UTF-8.
-                Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            };
-
             private readonly Stream stream;
             private Utf8JsonWriter? json;
 
@@ -201,7 +213,8 @@ namespace WeaveEval.Commands
                 var preamble = target.Encoding.GetPreamble();
                 if (preamble.Length > 0) stream.Write(preamble, 0, preamble.Length);
                 if (!target.EndsWithLineBreak) stream.WriteByte((byte)'\n');
-                json = new Utf8JsonWriter(stream, Options);
+                // Compact, and text as people wrote it (not \u escapes): readers of JSON Lines read UTF-8.
+                json = new Utf8JsonWriter(stream, JsonText.CompactOptions);
             }
 
             protected override void WriteRow(EvalResult result)
