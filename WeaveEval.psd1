@@ -33,6 +33,8 @@
 - Typed output (WeaveEval.EvaluationRun, EvalResult, ScorerStat, Prediction) with default views,
   flat Input.*/Score.* export columns, tab completion of run ids, models and evaluations.
 - Streaming reads with retries and resumption; the API key never appears in any output.
+- Export-WeaveEvalResult -EvaluationRunId writes results straight to CSV or JSON Lines, atomically;
+  -StateFile exports every run finished since the last export, for scheduled tasks.
 '@
         }
     }

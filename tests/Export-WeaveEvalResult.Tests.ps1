@@ -231,6 +231,15 @@ Describe 'Export-WeaveEvalResult -EvaluationRunId (the direct writer)' {
             (Get-FolderContent $folder).Name | Should -Be 'results.csv'
         }
 
+        It 'writes nothing when a run id names nothing, and says so' {
+            $run = Invoke-WeaveCaptured { Export-WeaveEvalResult -EvaluationRunId $demo.RunC, '..' -Path $path } -Emulator $emulator
+
+            $run.Errors.FullyQualifiedErrorId | Should -Contain 'WeaveEval.InvalidArgument,WeaveEval.Commands.ExportWeaveEvalResultCommand'
+            $run.Errors.FullyQualifiedErrorId | Should -Contain 'WeaveEval.ExportIncomplete,WeaveEval.Commands.ExportWeaveEvalResultCommand'
+            Get-Content -LiteralPath $path | Should -Be 'previous export'
+            (Get-FolderContent $folder).Name | Should -Be 'results.csv'
+        }
+
         It 'keeps the pipeline form working, now atomic too' {
             Get-WeaveEvalResult -EvaluationRunId $demo.RunC | Export-WeaveEvalResult -Path $path
             @(Import-Csv -LiteralPath $path).Count | Should -Be 2

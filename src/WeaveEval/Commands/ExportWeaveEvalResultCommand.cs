@@ -30,6 +30,7 @@ namespace WeaveEval.Commands
         private const string LateKeyReason = "the CSV header is written before the first row";
 
         private readonly RunIdGroups runs = new RunIdGroups();
+        private int unusableRunIds;
         private string? resolvedPath;
         private bool confirmed;
 
@@ -130,7 +131,10 @@ namespace WeaveEval.Commands
             {
                 case RunSet:
                     if (!confirmed) return;
-                    runs.Add(ResolveConnection(), EvaluationRunId.Where(id => !WriteErrorIfUnusable(id, "evaluation run id")));
+                    var connection = ResolveConnection();
+                    var usable = EvaluationRunId.Where(id => !WriteErrorIfUnusable(id, "evaluation run id")).ToList();
+                    unusableRunIds += EvaluationRunId.Length - usable.Count;
+                    runs.Add(connection, usable);
                     return;
                 case IncrementalSet:
                     ExportIncrementally();
@@ -181,9 +185,11 @@ namespace WeaveEval.Commands
                     output.Write(result);
                     return true;
                 });
-                if (read.Failures > 0)
+                // A run id that names nothing is a run missing from the file as much as one that failed.
+                var failures = read.Failures + unusableRunIds;
+                if (failures > 0)
                 {
-                    WriteNotWritten(path, read.Failures);
+                    WriteNotWritten(path, failures);
                     return;
                 }
                 WriteObject(Guard(path, output.Commit));
