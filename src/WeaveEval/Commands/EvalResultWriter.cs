@@ -19,8 +19,6 @@ namespace WeaveEval.Commands
 
         protected ExportTarget Target { get; }
 
-        public long Rows { get; private set; }
-
         /// <summary>
         /// A writer of <paramref name="format"/>; a CSV writer reports through <paramref name="lateKeys"/> the keys
         /// a result has that the header (fixed by the first result) lacks, and through <paramref name="warn"/>
@@ -29,11 +27,8 @@ namespace WeaveEval.Commands
         public static EvalResultWriter Create(ExportFormat format, ExportTarget target, EvalResultColumns columns, Action<EvalResult, List<string>?> lateKeys, Action<string> warn) =>
             format == ExportFormat.JsonLines ? new JsonLinesWriter(target) : (EvalResultWriter)new CsvWriter(target, columns, lateKeys, warn);
 
-        public void Write(EvalResult result)
-        {
-            WriteRow(result);
-            Rows++;
-        }
+        /// <summary>Writes one result as one line.</summary>
+        public abstract void Write(EvalResult result);
 
         /// <summary>Writes what is buffered and puts the file in place.</summary>
         public FileInfo Commit()
@@ -49,8 +44,6 @@ namespace WeaveEval.Commands
             Close();
             Target.Dispose();
         }
-
-        protected abstract void WriteRow(EvalResult result);
 
         protected abstract void Finish();
 
@@ -119,7 +112,7 @@ namespace WeaveEval.Commands
                 if (!target.EndsWithLineBreak) writer.Write(InvariantCsv.LineEnd);
             }
 
-            protected override void WriteRow(EvalResult result)
+            public override void Write(EvalResult result)
             {
                 columns.Row(result, cells, out var newKeys);
                 if (newKeys != null) lateKeys(result, newKeys);
@@ -217,7 +210,7 @@ namespace WeaveEval.Commands
                 json = new Utf8JsonWriter(stream, JsonText.CompactOptions);
             }
 
-            protected override void WriteRow(EvalResult result)
+            public override void Write(EvalResult result)
             {
                 var w = json!;
                 w.WriteStartObject();
