@@ -40,6 +40,9 @@
   server, per score dimension (WeaveEval.ScoreComparison) or per row (WeaveEval.RowComparison).
 - Test-WeaveEvalGate: score, regression, cost, token and row rules for CI (GitHub Actions and Azure
   Pipelines annotations and summaries, JUnit report); never exits the session.
+- Export-WeaveEvalResult -EvaluationRunId writes results straight to CSV or JSON Lines, atomically,
+  with the row selection of Get-WeaveEvalResult;
+  -StateFile exports every run finished since the last export, for scheduled tasks.
 '@
         }
     }

@@ -9,6 +9,7 @@
     own peak working set:
       download  one unpaged eval_results request, read and thrown away: the transfer of the floor
       export    Get-WeaveEvalResult | Export-Csv (also: its requests and their bytes)
+      direct    Export-WeaveEvalResult -EvaluationRunId -Path (CSV and JSON Lines): the direct writer
       naive     one Invoke-RestMethod POST without paging, a loop building [pscustomobject] rows, Export-Csv
       csvonly   Export-Csv of the same objects, built before the clock starts
       floor     download + csvonly
@@ -150,6 +151,15 @@ Get-WeaveEvalResult -Project $WarmProject -EvaluationRunId $WarmRunId @extra | E
 Remove-Item -LiteralPath $warmCsv
 $clock = [Diagnostics.Stopwatch]::StartNew()
 Get-WeaveEvalResult -EvaluationRunId $RunId @extra | Export-Csv -LiteralPath $Csv -NoTypeInformation
+$result = @{ Seconds = $clock.Elapsed.TotalSeconds }
+'@
+# The direct writer: pages straight to the file, no PowerShell objects. $Format: Csv or JsonLines.
+$directScript = $connect + @'
+$warmFile = Join-Path ([IO.Path]::GetTempPath()) ('bench-warm-' + [Guid]::NewGuid().ToString('N'))
+$null = Export-WeaveEvalResult -Project $WarmProject -EvaluationRunId $WarmRunId -Path $warmFile -Format $Format @extra
+Remove-Item -LiteralPath $warmFile
+$clock = [Diagnostics.Stopwatch]::StartNew()
+$null = Export-WeaveEvalResult -EvaluationRunId $RunId -Path $Csv -Format $Format @extra
 $result = @{ Seconds = $clock.Elapsed.TotalSeconds }
 '@
 # Parse and emit, objects dropped as they come (> $null streams; $null = first gathers every object).
@@ -344,6 +354,12 @@ foreach ($profileName in $Profile) {
             Add-Figure "$p one unpaged download $size" $download.Seconds 's' '' "$([math]::Round($download.Bytes / 1MB, 1)) MB of JSON in one response"
             Add-Figure "$p export (Get-WeaveEvalResult | Export-Csv) $size" $export.Seconds 's' '' "peak working set $($export.PeakWorkingSetMB) MB; $($requests.Count) requests ($(@($requests | Where-Object path -like '*eval_results*').Count) eval_results)"
             if ($parse) { Add-Figure "$p parse and emit (Get-WeaveEvalResult > `$null) $size" $parse.Seconds 's' '' "peak working set $($parse.PeakWorkingSetMB) MB" }
+            $direct = Invoke-Child -Arguments (Merge $arguments @{ Csv = (Join-Path $scratch "$project-direct.csv"); Format = 'Csv' }) -Script $directScript
+            $directLines = Invoke-Child -Arguments (Merge $arguments @{ Csv = (Join-Path $scratch "$project-direct.jsonl"); Format = 'JsonLines' }) -Script $directScript
+            $sameDirectHeader = (Get-Content -LiteralPath (Join-Path $scratch "$project-direct.csv") -TotalCount 1) -eq (Get-Content -LiteralPath $arguments.Csv -TotalCount 1)
+            Add-Figure "$p direct writer (Export-WeaveEvalResult -EvaluationRunId, CSV) $size" $direct.Seconds 's' '' "peak working set $($direct.PeakWorkingSetMB) MB; same header as Export-Csv: $sameDirectHeader"
+            Add-Figure "$p direct writer (JSON Lines) $size" $directLines.Seconds 's' '' "peak working set $($directLines.PeakWorkingSetMB) MB"
+            Add-Figure "$p export / direct writer $size (speed-up)" ($export.Seconds / $direct.Seconds) 'ratio' $(if ($size -eq 100000) { Test-Target ($export.Seconds / $direct.Seconds) '>=' 2 })
             $firstTarget = if ($profileName -eq 'remote' -and $size -eq 100000) { Test-Target $first.First '<=' 1 } elseif ($size -ge 1000000) { Test-Target ($first.First / $first.Seconds) '<=' 0.05 }
             Add-Figure "$p time to first object $size" $first.First 's' $firstTarget "of $([math]::Round($first.Seconds, 2)) s in all ($([math]::Round(100 * $first.First / $first.Seconds, 1)) %)"
             Add-Figure "$p peak working set, export $size" $export.PeakWorkingSetMB 'MB' $(if ($size -ge 1000000) { Test-Target $export.PeakWorkingSetMB '<=' 400 })

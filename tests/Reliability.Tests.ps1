@@ -468,7 +468,8 @@ Describe 'about_WeaveEval error catalogue' {
         'MissingEntityOrProject', 'InvalidEntityOrProject', 'MissingApiKey', 'ConflictingApiKeyParameters', 'InvalidBaseUri',
         'InvalidTransportOption', 'UnencryptedConnectionRefused', 'Unauthorized', 'Forbidden', 'NotFound', 'BadRequest',
         'ValidationFailed', 'RequestTooLarge', 'RateLimited', 'ServerError', 'Timeout', 'NetworkError', 'StreamInterrupted',
-        'ProtocolError', 'InvalidArgument', 'MissingPredictionId', 'FileExists', 'FileWriteFailed'
+        'ProtocolError', 'InvalidArgument', 'MissingPredictionId', 'FileExists', 'FileWriteFailed', 'ExportIncomplete',
+        'InvalidStateFile', 'StateFileProjectMismatch'
     ) {
         $catalogue.Keys | Should -Contain $_
         [System.Management.Automation.ErrorCategory].GetEnumNames() | Should -Contain $catalogue[$_]

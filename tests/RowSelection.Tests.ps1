@@ -253,3 +253,59 @@ Describe 'Get-WeaveEvalResult row selection' -Tag RowSelection {
         }
     }
 }
+
+Describe 'Export-WeaveEvalResult -EvaluationRunId row selection' -Tag RowSelection {
+    BeforeEach {
+        Reset-WeaveTestEnvironment -Emulator $emulator
+        Clear-WeaveEmulatorRequest -Emulator $emulator
+    }
+
+    It 'writes the rows the engine selects, in its order: -FailedOnly, -Filter, -SortBy -Descending (JSON Lines)' {
+        $selection = @{
+            filters               = @(
+                (Get-FieldFilter 'scores.similarity' '$lt' 0.9),
+                @{ query = @{ '$expr' = @{ '$or' = @(
+                                    @{ '$eq' = @(@{ '$getField' = 'scores.exact_match' }, @{ '$literal' = $false }) },
+                                    @{ '$eq' = @(@{ '$getField' = 'scores.AnswerJudge.correct' }, @{ '$literal' = $false }) }) } } })
+            filter_logic_operator = 'and'
+            sort_by               = @(@{ field = 'scores.similarity'; direction = 'desc' })
+        }
+        $expected = Get-EngineSelection -Project triage -RunId $runA -Selection $selection
+        $expected.Count | Should -BeGreaterThan 4
+        $path = Join-Path $TestDrive 'failures.jsonl'
+        $file = Export-WeaveEvalResult -Project triage -EvaluationRunId $runA -Path $path -Format JsonLines -PageSize 4 `
+            -FailedOnly -Filter @{ Scorer = 'similarity'; Below = 0.9 } -SortBy similarity -Descending
+        $file.FullName | Should -Be $path
+        Get-Content -LiteralPath $path | ConvertFrom-Json | Get-Selected | Should -Be $expected
+    }
+
+    It 'writes the same CSV as Get-WeaveEvalResult with the same selection (-RequireIntersection, a difference sort, a run-scoped filter)' {
+        $arguments = @{
+            Project             = 'triage'
+            EvaluationRunId     = $runA, $runB
+            RequireIntersection = $true
+            Filter              = @{ RunId = $runB; Scorer = 'exact_match'; Value = $false }
+            SortBy              = 'Difference:similarity'
+            Descending          = $true
+        }
+        $viaObjects = Join-Path $TestDrive 'objects.csv'
+        $direct = Join-Path $TestDrive 'direct.csv'
+        Get-WeaveEvalResult @arguments | Export-WeaveEvalResult -Path $viaObjects
+        $null = Export-WeaveEvalResult @arguments -Path $direct
+        $rows = @(Import-Csv -LiteralPath $direct)
+        $rows.Count | Should -BeGreaterThan 0
+        Get-Content -LiteralPath $direct -Raw | Should -BeExactly (Get-Content -LiteralPath $viaObjects -Raw)
+    }
+
+    It 'a selection that cannot be sent is a terminating error before any request, and no file is written' {
+        $path = Join-Path $TestDrive 'never.csv'
+        $capture = Invoke-WeaveCaptured -Emulator $emulator {
+            Export-WeaveEvalResult -EvaluationRunId $demo.RunA -Path $path -SortBy 'Difference:similarity'
+        }
+        $capture.Terminated | Should -BeTrue
+        $capture.Errors[0].FullyQualifiedErrorId | Should -BeLike 'WeaveEval.InvalidSortBy,*'
+        $capture.Errors[0].Exception.Message | Should -Match '-RequireIntersection'
+        $capture.Requests.Count | Should -Be 0
+        Test-Path -LiteralPath $path | Should -BeFalse
+    }
+}

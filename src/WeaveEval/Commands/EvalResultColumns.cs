@@ -26,6 +26,9 @@ namespace WeaveEval.Commands
         private readonly HashSet<string> allColumns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly HashSet<string> reportedExtras = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
+        /// <summary>The score cells of the row being built (reused: one row at a time).</summary>
+        private readonly List<object?> scoreCells = new List<object?>();
+
         /// <summary>Position of each score column; built once the set is fixed.</summary>
         private Dictionary<string, int>? scoreIndex;
         private bool fixedColumns;
@@ -49,7 +52,7 @@ namespace WeaveEval.Commands
         /// Completes the column set from the first result: its input keys, and the score leaves the
         /// summary does not report (lists, null-only scores). After this the set does not change.
         /// </summary>
-        public void FixFrom(EvalResult first)
+        private void FixFrom(EvalResult first)
         {
             if (fixedColumns) return;
             if (first.Inputs != null)
@@ -61,15 +64,44 @@ namespace WeaveEval.Commands
             fixedColumns = true;
         }
 
+        /// <summary>The flat column names, inputs first, then scores: the order of <see cref="Row"/>'s cells.</summary>
+        public IEnumerable<string> Names
+        {
+            get
+            {
+                foreach (var column in inputColumns) yield return column;
+                foreach (var column in scoreColumns) yield return column;
+            }
+        }
+
         /// <summary>
         /// Wraps the result with one note property per column, in column order (missing values are null).
         /// Returns the keys the result has but the column set lacks, each only the first time it is seen.
         /// </summary>
         public PSObject Flatten(EvalResult result, out List<string>? newKeys)
         {
+            var cells = new List<object?>(inputColumns.Count + scoreColumns.Count);
+            Row(result, cells, out newKeys);
+            var wrapped = PSObject.AsPSObject(result);
+            var properties = wrapped.Properties;
+            var i = 0;
+            foreach (var name in Names) properties.Add(new PSNoteProperty(name, cells[i++]), true);
+            return wrapped;
+        }
+
+        /// <summary>
+        /// Replaces <paramref name="cells"/> with the result's value of every column (in <see cref="Names"/>
+        /// order; missing values are null, nested ones compact JSON text). Returns the keys the result has
+        /// but the column set lacks, each only the first time it is seen. The direct file writer calls this
+        /// without building a PowerShell object.
+        /// </summary>
+        public void Row(EvalResult result, List<object?> cells, out List<string>? newKeys)
+        {
+            FixFrom(result);
             newKeys = null;
             var index = scoreIndex ??= IndexScoreColumns();
-            var scores = new List<object?>(scoreColumns.Count);
+            var scores = scoreCells;
+            scores.Clear();
             for (var i = 0; i < scoreColumns.Count; i++) scores.Add(Unset);
             if (result.Scores != null)
             {
@@ -84,19 +116,12 @@ namespace WeaveEval.Commands
                 }
             }
 
-            var wrapped = PSObject.AsPSObject(result);
-            var properties = wrapped.Properties;
+            cells.Clear();
             for (var i = 0; i < inputColumns.Count; i++)
             {
-                var value = result.Inputs == null ? null : result.Inputs[inputKeys[i]];
-                properties.Add(new PSNoteProperty(inputColumns[i], CellValue(value)), true);
+                cells.Add(result.Inputs == null ? null : CellValue(result.Inputs[inputKeys[i]]));
             }
-            for (var i = 0; i < scores.Count; i++)
-            {
-                var value = scores[i];
-                properties.Add(new PSNoteProperty(scoreColumns[i], ReferenceEquals(value, Unset) ? null : value), true);
-            }
-            return wrapped;
+            foreach (var value in scores) cells.Add(ReferenceEquals(value, Unset) ? null : value);
         }
 
         private Dictionary<string, int> IndexScoreColumns()

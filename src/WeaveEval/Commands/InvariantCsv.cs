@@ -23,11 +23,33 @@ namespace WeaveEval.Commands
             {
                 if (!first) writer.Write(',');
                 first = false;
-                writer.Write('"');
-                writer.Write(field.Replace("\"", "\"\""));
-                writer.Write('"');
+                WriteField(writer, field);
             }
             writer.Write(LineEnd);
+        }
+
+        /// <summary>One field held in <paramref name="chars"/>, quoted, its quotes doubled, without making a string of it.</summary>
+        public static void WriteField(TextWriter writer, char[] chars, int count)
+        {
+            writer.Write('"');
+            var start = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if (chars[i] != '"') continue;
+                writer.Write(chars, start, i + 1 - start);
+                writer.Write('"');
+                start = i + 1;
+            }
+            writer.Write(chars, start, count - start);
+            writer.Write('"');
+        }
+
+        /// <summary>One field, quoted, its quotes doubled (copied only when it has any).</summary>
+        public static void WriteField(TextWriter writer, string field)
+        {
+            writer.Write('"');
+            writer.Write(field.IndexOf('"') < 0 ? field : field.Replace("\"", "\"\""));
+            writer.Write('"');
         }
 
         public static string Format(object? value)

@@ -63,7 +63,7 @@ namespace WeaveEval.Commands
         [Parameter]
         public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
-        protected CancellationToken CancellationToken => cancellation.Token;
+        protected internal CancellationToken CancellationToken => cancellation.Token;
 
         /// <summary>The core's log, forwarded to Verbose/Debug/Warning on the pipeline thread.</summary>
         internal IWeaveLog Log => log ??= new PipelineLog(dispatcher, WriteVerbose, WriteDebug, WriteWarning);
@@ -72,10 +72,16 @@ namespace WeaveEval.Commands
 
         public void Dispose()
         {
+            DisposeResources();
             cancellation.Cancel();
             cancellation.Dispose();
             dispatcher.Dispose();
             GC.SuppressFinalize(this);
+        }
+
+        /// <summary>Releases what a cmdlet holds open (a file half written) when the pipeline ends, however it ends.</summary>
+        protected virtual void DisposeResources()
+        {
         }
 
         /// <summary>What the user typed on this call (this record's Entity/Project included).</summary>
@@ -141,11 +147,11 @@ namespace WeaveEval.Commands
         internal WeaveClient CreateClient(ResolvedConnection connection) => new WeaveClient(connection, Log);
 
         /// <summary>Blocks on the task, writing queued log lines and progress meanwhile.</summary>
-        protected T Await<T>(Task<T> task) => dispatcher.Await(task);
+        protected internal T Await<T>(Task<T> task) => dispatcher.Await(task);
 
-        protected void Await(Task task) => dispatcher.Await(task);
+        protected internal void Await(Task task) => dispatcher.Await(task);
 
-        protected T Await<T>(ValueTask<T> task) => dispatcher.Await(task);
+        protected internal T Await<T>(ValueTask<T> task) => dispatcher.Await(task);
 
         /// <summary>
         /// Takes the items of <paramref name="source"/> on the pipeline thread (writing what other threads

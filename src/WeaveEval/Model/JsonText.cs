@@ -16,7 +16,7 @@ namespace WeaveEval
     {
         // A property, not a static field: PowerShell loads this public type before the module's assembly resolver
         // exists (Windows PowerShell), and a value-type static field would make that load need System.Text.Json.
-        private static JsonWriterOptions CompactOptions => new JsonWriterOptions
+        internal static JsonWriterOptions CompactOptions => new JsonWriterOptions
         {
             Indented = false,
             // Spreadsheet cells should show the text as people wrote it, not \u escapes.
