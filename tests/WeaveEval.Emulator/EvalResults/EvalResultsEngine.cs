@@ -25,31 +25,28 @@ namespace WeaveEval.Emulator.EvalResults
     }
 
     /// <summary>
-    /// Grouping, selection and summary of eval_results queries. On loopback
-    /// they are cached per store version so that paging through a large result costs only the page; with
-    /// <c>recompute</c> every call does the whole work again, as the production server does per request.
+    /// Grouping, selection and summary of eval_results queries, cached per store version so that paging
+    /// through a large result costs this machine only the page. The production server groups the whole
+    /// run again for every request; the remote profile charges that as time (see
+    /// <see cref="EvalResultsRoute"/>), not as CPU on the cores the client under test runs on.
     /// </summary>
     internal static class EvalResultsEngine
     {
         private static readonly ConditionalWeakTable<EmulatorStore, Cache> Caches = new();
 
-        public static EvalResultsIndex Index(EmulatorStore store, string projectId, IReadOnlyList<string> rootIds, bool recompute) =>
-            recompute
-                ? EvalResultsIndex.Build(store, projectId, rootIds)
-                : CacheOf(store, out var version).Get(
+        public static EvalResultsIndex Index(EmulatorStore store, string projectId, IReadOnlyList<string> rootIds) =>
+            CacheOf(store, out var version).Get(
                     $"index\u0001{version}\u0001{projectId}\u0001{string.Join("\u0002", rootIds)}",
                     () => EvalResultsIndex.Build(store, projectId, rootIds));
 
         /// <summary>Rows for <c>rows</c>/<c>total_rows</c>: intersection (<c>require_intersection</c>), filters, sort.</summary>
-        public static EvalResultsSelection Select(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request, bool recompute) =>
-            recompute
-                ? ComputeSelection(store, index, request)
-                : CacheOf(store, out var version).Get(
+        public static EvalResultsSelection Select(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request) =>
+            CacheOf(store, out var version).Get(
                     $"select\u0001{version}\u0001{index.ProjectId}\u0001{string.Join("\u0002", index.RootIds)}\u0001{request.RequireIntersection}\u0001{request.SelectionKey}",
                     () => ComputeSelection(store, index, request));
 
         /// <summary>The serialized <c>summary</c> object.</summary>
-        public static byte[] Summary(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request, bool recompute)
+        public static byte[] Summary(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request)
         {
             // With filters or sort the summary covers exactly the filtered rows (require_intersection applies);
             // otherwise summary_require_intersection decides.
@@ -58,13 +55,11 @@ namespace WeaveEval.Emulator.EvalResults
             byte[] Compute()
             {
                 IReadOnlyList<EvalRow> rows = filtered
-                    ? Select(store, index, request, recompute).ByDigest.Select(i => index.Rows[i]).ToList()
+                    ? Select(store, index, request).ByDigest.Select(i => index.Rows[i]).ToList()
                     : index.Rows.Where(r => !intersect || index.RootIds.Count <= 1 || index.HasEveryEvaluation(r)).ToList();
                 return EvalResultsSummary.Compute(store, index, rows, request.IncludeChildren, request.IncludeCosts);
             }
-            return recompute
-                ? Compute()
-                : CacheOf(store, out var version).Get(
+            return CacheOf(store, out var version).Get(
                     $"summary\u0001{version}\u0001{index.ProjectId}\u0001{string.Join("\u0002", index.RootIds)}\u0001{intersect}\u0001{(filtered ? request.SelectionKey : "")}\u0001{request.IncludeChildren}\u0001{request.IncludeCosts}",
                     Compute);
         }

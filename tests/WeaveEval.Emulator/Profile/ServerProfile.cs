@@ -21,8 +21,8 @@ namespace WeaveEval.Emulator.Profile
         public int LatencyMs { get; init; }
 
         /// <summary>
-        /// Server time per trial of the queried runs on every eval_results query; 0 = none. Non-zero also
-        /// turns off the engine's cross-request cache, so each query really groups again as the real server does.
+        /// Server time per trial of the queried runs on every eval_results query, charged as a wait from the
+        /// request's arrival (the production server groups the run again for every page); 0 = none.
         /// </summary>
         public double TrialCostMicroseconds { get; init; }
 
