@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -95,6 +96,7 @@ namespace WeaveEval.Client
         /// walk can be restarted (token boundaries outside a half-read row or value), so a later call
         /// re-reads an incomplete row from its start once more bytes have arrived.
         /// </summary>
+        [MethodImpl(HotPath.Optimize)]
         private Outcome Step(out EvalRow? row)
         {
             row = null;

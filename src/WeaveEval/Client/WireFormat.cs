@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace WeaveEval.Client
@@ -87,6 +88,7 @@ namespace WeaveEval.Client
         }
 
         /// <summary>Parses one eval_results row and fills in the per-trial results (inputs, digest, trial index).</summary>
+        [MethodImpl(HotPath.Optimize)]
         public static EvalRow ParseEvalRow(ref Utf8JsonReader reader, bool includeInputs, string entity, string project)
         {
             ExpectObject(ref reader, "row");
@@ -112,6 +114,7 @@ namespace WeaveEval.Client
             return row;
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static void ReadEvaluations(ref Utf8JsonReader reader, List<EvalResult> results, string entity, string project)
         {
             if (reader.TokenType != JsonTokenType.StartArray)
@@ -145,6 +148,7 @@ namespace WeaveEval.Client
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static void ReadTrials(ref Utf8JsonReader reader, List<EvalResult> results, string entity, string project)
         {
             if (reader.TokenType != JsonTokenType.StartArray)
@@ -185,6 +189,7 @@ namespace WeaveEval.Client
         }
 
         /// <summary>Moves to the next property of the current object and onto its value; false at the object's end.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private static bool NextProperty(ref Utf8JsonReader reader, out string name)
         {
             name = string.Empty;
@@ -197,6 +202,7 @@ namespace WeaveEval.Client
         }
 
         /// <summary>A string value; a number or boolean as its JSON text; null for null; objects and arrays as compact JSON.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private static string? ReadString(ref Utf8JsonReader reader)
         {
             switch (reader.TokenType)
@@ -211,6 +217,7 @@ namespace WeaveEval.Client
         }
 
         /// <summary>An object value as a map; null for null or a value that is not an object.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private static JsonMap? ReadMap(ref Utf8JsonReader reader)
         {
             if (reader.TokenType == JsonTokenType.StartObject) return (JsonMap?)JsonText.ReadValue(ref reader);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace WeaveEval.Commands
@@ -112,6 +113,7 @@ namespace WeaveEval.Commands
                 if (!target.EndsWithLineBreak) writer.Write(InvariantCsv.LineEnd);
             }
 
+            [MethodImpl(HotPath.Optimize)]
             public override void Write(EvalResult result)
             {
                 columns.Row(result, cells, out var newKeys);
@@ -132,6 +134,7 @@ namespace WeaveEval.Commands
                 output.Write(InvariantCsv.LineEnd);
             }
 
+            [MethodImpl(HotPath.Optimize)]
             private void WriteCell(object? value)
             {
                 if (!(value is JsonMap) && !(value is JsonList))
@@ -210,6 +213,7 @@ namespace WeaveEval.Commands
                 json = new Utf8JsonWriter(stream, JsonText.CompactOptions);
             }
 
+            [MethodImpl(HotPath.Optimize)]
             public override void Write(EvalResult result)
             {
                 var w = json!;
@@ -248,12 +252,14 @@ namespace WeaveEval.Commands
                 json = null;
             }
 
+            [MethodImpl(HotPath.Optimize)]
             private static void WriteValue(Utf8JsonWriter w, string name, object? value)
             {
                 w.WritePropertyName(name);
                 JsonText.Write(w, value);
             }
 
+            [MethodImpl(HotPath.Optimize)]
             private static void WriteNumber(Utf8JsonWriter w, string name, double? value)
             {
                 if (value.HasValue && !double.IsNaN(value.Value) && !double.IsInfinity(value.Value)) w.WriteNumber(name, value.Value);

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace WeaveEval.Commands
@@ -29,6 +30,7 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>One field held in <paramref name="chars"/>, quoted, its quotes doubled, without making a string of it.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public static void WriteField(TextWriter writer, char[] chars, int count)
         {
             writer.Write('"');
@@ -45,6 +47,7 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>One field, quoted, its quotes doubled (copied only when it has any).</summary>
+        [MethodImpl(HotPath.Optimize)]
         public static void WriteField(TextWriter writer, string field)
         {
             writer.Write('"');
@@ -52,6 +55,7 @@ namespace WeaveEval.Commands
             writer.Write('"');
         }
 
+        [MethodImpl(HotPath.Optimize)]
         public static string Format(object? value)
         {
             switch (value)

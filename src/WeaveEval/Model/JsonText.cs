@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -24,6 +25,7 @@ namespace WeaveEval
         };
 
         /// <summary>Reads the value the reader is positioned on (its first token must be current) into the value tree.</summary>
+        [MethodImpl(HotPath.Optimize)]
         public static object? ReadValue(ref Utf8JsonReader reader)
         {
             switch (reader.TokenType)
@@ -71,6 +73,7 @@ namespace WeaveEval
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         public static void Write(Utf8JsonWriter writer, object? value)
         {
             switch (value)
@@ -128,6 +131,7 @@ namespace WeaveEval
             }
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static JsonMap ReadObject(ref Utf8JsonReader reader)
         {
             var map = new JsonMap();
@@ -154,6 +158,7 @@ namespace WeaveEval
             return copy;
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private static object ReadNumber(ref Utf8JsonReader reader)
         {
             ReadOnlySpan<byte> raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
