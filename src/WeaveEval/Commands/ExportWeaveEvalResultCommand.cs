@@ -120,11 +120,11 @@ namespace WeaveEval.Commands
         [Parameter(ParameterSetName = RunSet)]
         public SwitchParameter Descending { get; set; }
 
-        /// <summary>Requests running at once (as for Get-WeaveEvalResult).</summary>
+        /// <summary>Requests running at once (as for Get-WeaveEvalResult; more by default, as nothing waits for PowerShell objects).</summary>
         [Parameter(ParameterSetName = RunSet)]
         [Parameter(ParameterSetName = IncrementalSet)]
         [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = PagingOptions.DefaultPagesInFlight;
+        public int ThrottleLimit { get; set; } = PagingOptions.DirectExportPagesInFlight;
 
         /// <summary>Rows per request (default: a small first page, then pages of a few MB).</summary>
         [Parameter(ParameterSetName = RunSet)]
