@@ -1,6 +1,7 @@
 #Requires -Modules Pester
 
-# Server-side row selection of Get-WeaveEvalResult (-Filter, -FailedOnly, -SortBy, -Descending): every
+# Server-side row selection of Get-WeaveEvalResult and of Export-WeaveEvalResult's direct writer
+# (-Filter, -FailedOnly, -SortBy, -Descending): every
 # selection must give exactly the rows, in exactly the order, that the emulator's engine selects for the
 # equivalent request written by hand here, also when the rows come in several pages read in parallel.
 

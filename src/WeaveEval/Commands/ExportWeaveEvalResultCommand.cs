@@ -15,7 +15,8 @@ namespace WeaveEval.Commands
     /// <list type="bullet">
     /// <item>objects from the pipeline (the columns of the first object, as Export-Csv), CSV;</item>
     /// <item>-EvaluationRunId: reads the runs and writes their results straight to CSV or JSON Lines,
-    /// without building PowerShell objects (the read is Get-WeaveEvalResult's, <see cref="EvalResultsRead"/>);</item>
+    /// without building PowerShell objects (the read is Get-WeaveEvalResult's, <see cref="EvalResultsRead"/>,
+    /// row selection included);</item>
     /// <item>-StateFile: every run of a project that finished since the last export, one file per run, with a
     /// watermark kept in the state file (<see cref="ExportState"/>).</item>
     /// </list>
