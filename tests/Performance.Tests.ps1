@@ -154,6 +154,32 @@ Describe 'Get-WeaveEvalResult with concurrent reads' {
     }
 }
 
+Describe 'Export-WeaveEvalResult -EvaluationRunId with concurrent reads' {
+    BeforeEach {
+        Reset-WeaveTestEnvironment -Emulator $emulator
+        Clear-WeaveEmulatorFault -Emulator $emulator
+        Clear-WeaveEmulatorRequest -Emulator $emulator
+    }
+
+    It 'keeps more pages in flight than Get-WeaveEvalResult by default: every later run is answered while the first is slow' {
+        Set-PageFault $generatedRuns[0] @{ delayMs = 1500 }
+        $null = Export-WeaveEvalResult -Project perf -EvaluationRunId $generatedRuns -Path (Join-Path $TestDrive 'concurrent.csv') -WarningAction SilentlyContinue
+        # Logged once answered: with 8 in flight all five first pages go out at once, so the slow one comes
+        # last; with Get-WeaveEvalResult's 2 at most one later run could overtake it.
+        $reads = Get-ResultRequest
+        $reads.Count | Should -Be $generatedRuns.Count
+        $reads[-1].body | Should -Match $generatedRuns[0]
+    }
+
+    It 'writes the same file with -ThrottleLimit 1 as with the default' {
+        $one = Join-Path $TestDrive 'one.csv'
+        $default = Join-Path $TestDrive 'default.csv'
+        $null = Export-WeaveEvalResult -Project perf -EvaluationRunId $generatedRuns -Path $one -ThrottleLimit 1 -WarningAction SilentlyContinue
+        $null = Export-WeaveEvalResult -Project perf -EvaluationRunId $generatedRuns -Path $default -WarningAction SilentlyContinue
+        [IO.File]::ReadAllBytes($default) | Should -Be ([IO.File]::ReadAllBytes($one))
+    }
+}
+
 Describe 'Get-WeavePrediction with concurrent reads' {
     BeforeEach {
         Reset-WeaveTestEnvironment -Emulator $emulator

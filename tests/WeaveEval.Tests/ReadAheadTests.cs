@@ -116,6 +116,62 @@ namespace WeaveEval.Tests
             Assert.True(probe.Stopped.Task.IsCompleted);
         }
 
+        /// <summary>Items 0 … count-1 without ever waiting, as a parser gives the rows of a received network read.</summary>
+        private static async IAsyncEnumerable<int> Ready(int count, StrongBox<int> asked)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                Interlocked.Increment(ref asked.Value);
+                yield return i;
+            }
+            await Task.CompletedTask;
+        }
+
+        [Fact]
+        public async Task Items_a_source_gives_without_waiting_cross_in_batches_in_order_and_within_the_bound()
+        {
+            var asked = new StrongBox<int>();
+            var buffer = ReadAheadBuffer<int>.Start(_ => Ready(1000, asked), 10, CancellationToken.None);
+            try
+            {
+                var received = new List<int>();
+                while (await buffer.MoveNextAsync(CancellationToken.None))
+                {
+                    received.Add(buffer.Current);
+                    Assert.True(Volatile.Read(ref asked.Value) <= received.Count + 10, $"{asked.Value} asked for with {received.Count} taken");
+                }
+                Assert.Equal(Enumerable.Range(0, 1000), received);
+            }
+            finally
+            {
+                await buffer.DisposeAsync();
+            }
+        }
+
+        [Fact]
+        public async Task A_full_buffer_stops_a_source_that_never_waits()
+        {
+            var asked = new StrongBox<int>();
+            var buffer = ReadAheadBuffer<int>.Start(_ => Ready(1000, asked), 3, CancellationToken.None);
+            try
+            {
+                Assert.True(await buffer.MoveNextAsync(CancellationToken.None));
+                Assert.Equal(0, buffer.Current);
+                await Wait.Until(() => Volatile.Read(ref asked.Value) == 4, "the buffer is full");
+                await Wait.Settle();
+                Assert.Equal(4, Volatile.Read(ref asked.Value));
+                Assert.True(await buffer.MoveNextAsync(CancellationToken.None));
+                Assert.Equal(1, buffer.Current);
+                await Wait.Until(() => Volatile.Read(ref asked.Value) == 5, "a slot was freed");
+                await Wait.Settle();
+                Assert.Equal(5, Volatile.Read(ref asked.Value));
+            }
+            finally
+            {
+                await buffer.DisposeAsync();
+            }
+        }
+
         [Fact]
         public async Task Cancelling_the_token_stops_a_waiting_source_at_once()
         {

@@ -53,12 +53,6 @@ namespace WeaveEval.Client
 
         /// <summary>Rows per request (the user's -PageSize); null: sized by <see cref="PagingOptions.ForEvalResults"/>.</summary>
         public int? PageSize { get; set; }
-
-        /// <summary>
-        /// A score field (<c>scores.&lt;key&gt;[.&lt;path&gt;]</c>): rows in descending order of the difference
-        /// between the runs' per-row trial means of it, rows that lack it in a run last; null: by row digest.
-        /// </summary>
-        internal string? LargestDifferenceFirst { get; set; }
     }
 
     /// <summary>Aggregated scorer statistics of one or more runs.</summary>

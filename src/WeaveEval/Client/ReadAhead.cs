@@ -123,7 +123,13 @@ namespace WeaveEval.Client
                 {
                     while (true)
                     {
-                        await TakeSlotAsync(batch, token).ConfigureAwait(false);
+                        if (!TryTakeSlot())
+                        {
+                            // Full: what is collected goes to the consumer, whose taking frees the slots.
+                            batch = Publish(batch);
+                            await RoomAsync(token).ConfigureAwait(false);
+                            continue;
+                        }
                         token.ThrowIfCancellationRequested();
                         var next = source.MoveNextAsync();
                         // The source is about to wait (for the network): hand over what it gave so far first.
@@ -154,30 +160,28 @@ namespace WeaveEval.Client
             }
         }
 
-        /// <summary>Reserves a slot for the next item, first handing over the batch if the buffer is full.</summary>
-        private async Task TakeSlotAsync(List<T> batch, CancellationToken token)
+        /// <summary>Reserves a slot for the next item; false when the buffer is full.</summary>
+        private bool TryTakeSlot()
         {
-            while (true)
+            lock (gate)
             {
-                Task wait;
-                lock (gate)
-                {
-                    if (Volatile.Read(ref held) < capacity)
-                    {
-                        Interlocked.Increment(ref held);
-                        return;
-                    }
-                    if (batch.Count > 0)
-                    {
-                        batches.Enqueue(new List<T>(batch));
-                        batch.Clear();
-                        Wake(ref itemsWaiter);
-                    }
-                    roomWaiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    wait = roomWaiter.Task;
-                }
-                await WaitAsync(wait, token).ConfigureAwait(false);
+                if (Volatile.Read(ref held) >= capacity) return false;
+                Interlocked.Increment(ref held);
+                return true;
             }
+        }
+
+        /// <summary>Completes once a slot is free (at once when one already is).</summary>
+        private Task RoomAsync(CancellationToken token)
+        {
+            Task wait;
+            lock (gate)
+            {
+                if (Volatile.Read(ref held) < capacity) return Task.CompletedTask;
+                roomWaiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = roomWaiter.Task;
+            }
+            return WaitAsync(wait, token);
         }
 
         /// <summary>The consumer took an item: its slot is free; the producer is woken if it waits for one.</summary>

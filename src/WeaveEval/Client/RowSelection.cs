@@ -71,6 +71,16 @@ namespace WeaveEval.Client
         }
 
         /// <summary>
+        /// Every row, largest difference first between the runs' per-row trial means of one score dimension
+        /// (scorer key and dot-joined path, as the summary reports them); rows that lack it in a run come last.
+        /// </summary>
+        public static RowSelection LargestDifferenceFirst(string scorerKey, string? path)
+        {
+            var field = ScoreField(scorerKey, path);
+            return new RowSelection(Array.Empty<RowFilter>(), new[] { new RowSort(DifferencePrefix + field, field, descending: true, difference: true) }, false, null);
+        }
+
+        /// <summary>
         /// Checks the selection against the runs one query reads: a filter's RunId must be one of them, and a
         /// difference sort compares runs, so it needs at least two. Throws InvalidFilter / InvalidSortBy.
         /// </summary>
@@ -99,7 +109,7 @@ namespace WeaveEval.Client
         {
             if (!FailedOnly) return this;
             var fields = binaryScores
-                .Select(s => "scores." + EscapeKey(s.ScorerKey) + (string.IsNullOrEmpty(s.Path) ? string.Empty : "." + s.Path))
+                .Select(s => ScoreField(s.ScorerKey, s.Path))
                 .Distinct(StringComparer.Ordinal)
                 .ToList();
             return fields.Count == 0 ? null : new RowSelection(filters, sorts, true, fields);
@@ -370,8 +380,9 @@ namespace WeaveEval.Client
 
         private static bool StartsWith(string text, string prefix) => text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
 
-        /// <summary>A scorer name as one level of a field path.</summary>
-        private static string EscapeKey(string key) => key.Replace(".", "\\.");
+        /// <summary><c>scores.&lt;key&gt;[.&lt;path&gt;]</c>, a dot inside the scorer key written as <c>\.</c> (one level of the path).</summary>
+        private static string ScoreField(string scorerKey, string? path) =>
+            "scores." + scorerKey.Replace(".", "\\.") + (string.IsNullOrEmpty(path) ? string.Empty : "." + path);
 
         private static WeaveException Invalid(string errorId, string message) => new WeaveException(message, errorId, WeaveErrorKind.InvalidArgument);
 

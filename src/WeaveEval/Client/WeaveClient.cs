@@ -82,20 +82,10 @@ namespace WeaveEval.Client
         {
             if (ids == null) throw new ArgumentNullException(nameof(ids));
             var result = new Dictionary<string, EvaluationRun>(StringComparer.Ordinal);
-            var distinct = ids.Where(id => !string.IsNullOrEmpty(id)).Distinct(StringComparer.Ordinal).ToList();
-            for (var first = 0; first < distinct.Count; first += ReadBatchSize)
+            await ReadRunCallsAsync(ids, (batch, limit, offset) => RunsQueryBody(null, false, batch, limit, offset), call =>
             {
-                var batch = distinct.GetRange(first, Math.Min(ReadBatchSize, distinct.Count - first));
-                var list = new PagedList<CallLine>(
-                    transport,
-                    "evaluation runs",
-                    (offset, limit) => new WeaveRequest(HttpMethod.Post, "calls/stream_query", RunsQueryBody(null, false, batch, limit, offset), jsonLines: true),
-                    response => new JsonLinesReader<CallLine>(response, WireFormat.ParseCall));
-                await foreach (var call in ReadOneListAsync(list, PagingOptions.Lazy(batch.Count, batch.Count), ct).ConfigureAwait(false))
-                {
-                    if (call.Id != null) result[call.Id] = Mapping.ToEvaluationRun(call, Entity, Project);
-                }
-            }
+                if (call.Id != null) result[call.Id] = Mapping.ToEvaluationRun(call, Entity, Project);
+            }, ct).ConfigureAwait(false);
             return result;
         }
 
@@ -109,23 +99,36 @@ namespace WeaveEval.Client
         {
             if (runIds == null) throw new ArgumentNullException(nameof(runIds));
             var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-            var distinct = runIds.Where(id => !string.IsNullOrEmpty(id)).Distinct(StringComparer.Ordinal).ToList();
+            await ReadRunCallsAsync(
+                runIds,
+                (batch, limit, offset) => CallsQueryBody(filter => Json.WriteStrings(filter, "call_ids", batch), null, newestFirst: false, EvaluationColumns, limit, offset, ExpandEvaluation),
+                call =>
+                {
+                    if (call.Id == null || !(Mapping.Path(call.Inputs, "self", "scorers") is JsonList scorers)) return;
+                    var refs = scorers.Select(Mapping.RefText).Where(r => r != null).Select(r => r!).ToList();
+                    if (refs.Count > 0) result[call.Id] = refs;
+                },
+                ct).ConfigureAwait(false);
+            return result;
+        }
+
+        /// <summary>
+        /// Reads run calls by id, one calls query per ≤<see cref="ReadBatchSize"/> ids (blank and repeated ids
+        /// left out), with the body <paramref name="body"/> gives for a batch, and hands each line to <paramref name="take"/>.
+        /// </summary>
+        private async Task ReadRunCallsAsync(IReadOnlyList<string> ids, Func<IReadOnlyList<string>, int, long, byte[]> body, Action<CallLine> take, CancellationToken ct)
+        {
+            var distinct = ids.Where(id => !string.IsNullOrEmpty(id)).Distinct(StringComparer.Ordinal).ToList();
             for (var first = 0; first < distinct.Count; first += ReadBatchSize)
             {
                 var batch = distinct.GetRange(first, Math.Min(ReadBatchSize, distinct.Count - first));
                 var list = new PagedList<CallLine>(
                     transport,
                     "evaluation runs",
-                    (offset, limit) => new WeaveRequest(HttpMethod.Post, "calls/stream_query", CallsQueryBody(filter => Json.WriteStrings(filter, "call_ids", batch), null, newestFirst: false, EvaluationColumns, limit, offset, ExpandEvaluation), jsonLines: true),
+                    (offset, limit) => new WeaveRequest(HttpMethod.Post, "calls/stream_query", body(batch, limit, offset), jsonLines: true),
                     response => new JsonLinesReader<CallLine>(response, WireFormat.ParseCall));
-                await foreach (var call in ReadOneListAsync(list, PagingOptions.Lazy(batch.Count, batch.Count), ct).ConfigureAwait(false))
-                {
-                    if (call.Id == null || !(Mapping.Path(call.Inputs, "self", "scorers") is JsonList scorers)) continue;
-                    var refs = scorers.Select(Mapping.RefText).Where(r => r != null).Select(r => r!).ToList();
-                    if (refs.Count > 0) result[call.Id] = refs;
-                }
+                await foreach (var call in ReadOneListAsync(list, PagingOptions.Lazy(batch.Count, batch.Count), ct).ConfigureAwait(false)) take(call);
             }
-            return result;
         }
 
         /// <summary>Reads one prediction (any call id); an unknown id is a <see cref="WeaveApiException"/> with ErrorId NotFound.</summary>
@@ -391,16 +394,6 @@ namespace WeaveEval.Client
                 writer.WriteBoolean("include_costs", query.IncludeCosts);
                 query.Selection.WriteTo(writer);
                 writer.WriteBoolean("include_summary", false);
-                if (query.LargestDifferenceFirst != null)
-                {
-                    writer.WriteStartArray("sort_by");
-                    writer.WriteStartObject();
-                    writer.WriteString("field", query.LargestDifferenceFirst);
-                    writer.WriteString("direction", "desc");
-                    writer.WriteString("mode", "difference");
-                    writer.WriteEndObject();
-                    writer.WriteEndArray();
-                }
                 writer.WriteNumber("limit", limit);
                 writer.WriteNumber("offset", offset);
             });

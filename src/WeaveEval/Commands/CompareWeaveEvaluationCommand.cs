@@ -77,8 +77,8 @@ namespace WeaveEval.Commands
                 if (WriteErrorIfUnusable(id, "candidate run id")) continue;
                 if (string.Equals(id, BaselineRunId, StringComparison.Ordinal))
                 {
-                    var same = new ArgumentException($"Candidate run {id} is the baseline run: a run compared with itself shows no change. Give another run as the candidate or as -BaselineRunId.");
-                    WriteError(new ErrorRecord(same, "WeaveEval.CandidateIsBaseline", ErrorCategory.InvalidArgument, id));
+                    var same = new WeaveException($"Candidate run {id} is the baseline run: a run compared with itself shows no change. Give another run as the candidate or as -BaselineRunId.", "CandidateIsBaseline", WeaveErrorKind.InvalidArgument);
+                    WriteError(ErrorRecordFor(same, id));
                     continue;
                 }
                 usable.Add(id);
@@ -200,7 +200,7 @@ namespace WeaveEval.Commands
                 {
                     var comparer = new RunComparer(BaselineRunId, new[] { candidateIds[c] }, rules!, client.Entity, client.Project) { ModelNames = modelNames };
                     comparer.KnowValueType(stat.Scorer, stat.ValueType!);
-                    var query = new EvalResultsQuery { RunIds = runIds, LargestDifferenceFirst = SortField(stat) };
+                    var query = new EvalResultsQuery { RunIds = runIds, Selection = RowSelection.LargestDifferenceFirst(stat.ScorerKey, stat.Path) };
                     reads.Add(new DimensionRead(comparer, stat.Scorer, client.EvalResultsList(query)));
                 }
             }
@@ -227,10 +227,6 @@ namespace WeaveEval.Commands
                                                && (stat.ValueType == "binary" || stat.ValueType == "continuous")
                                                && seen.Add(stat.Scorer));
         }
-
-        /// <summary><c>scores.&lt;key&gt;[.&lt;path&gt;]</c>, a dot inside the scorer key written as <c>\.</c>.</summary>
-        private static string SortField(ScorerStat stat) =>
-            "scores." + stat.ScorerKey.Replace(".", "\\.") + (string.IsNullOrEmpty(stat.Path) ? string.Empty : "." + stat.Path);
 
         /// <summary>Progress only for work of more than one page; percent of the rows of the current query.</summary>
         private void ShowProgress(string what, long rowsDone, long totalRows)

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
-using System.Management.Automation;
 using WeaveEval.Client;
 
 namespace WeaveEval.Commands
@@ -34,7 +33,7 @@ namespace WeaveEval.Commands
         public static RowSelectionBinding Bind(WeaveCmdlet cmdlet, IDictionary[]? filter, string[]? sortBy, bool descending, bool failedOnly)
         {
             var binding = All;
-            Guard(cmdlet, filter, sortBy, () => binding = new RowSelectionBinding(RowSelection.Create(filter?.Select(Unwrap), sortBy, descending, failedOnly), filter, sortBy));
+            Guard(cmdlet, filter, sortBy, () => binding = new RowSelectionBinding(RowSelection.Create(filter?.Select(Plain), sortBy, descending, failedOnly), filter, sortBy));
             return binding;
         }
 
@@ -65,29 +64,7 @@ namespace WeaveEval.Commands
             }
         }
 
-        private static IDictionary Unwrap(IDictionary? filter)
-        {
-            if (filter == null) return new Hashtable();
-            // Ordered, so that messages list the keys as the user wrote them.
-            var plain = new System.Collections.Specialized.OrderedDictionary();
-            foreach (DictionaryEntry entry in filter)
-            {
-                var key = Plain(entry.Key)?.ToString() ?? string.Empty;
-                plain.Add(key, PlainValue(entry.Value));
-            }
-            return plain;
-        }
-
-        private static object? PlainValue(object? value)
-        {
-            var plain = Plain(value);
-            if (plain is IEnumerable items && !(plain is string) && !(plain is IDictionary))
-            {
-                return items.Cast<object?>().Select(Plain).ToArray();
-            }
-            return plain;
-        }
-
-        private static object? Plain(object? value) => value is PSObject wrapped && !(wrapped.BaseObject is PSCustomObject) ? wrapped.BaseObject : value;
+        /// <summary>A filter with plain values, its keys in the order the user wrote them (for messages).</summary>
+        private static IDictionary Plain(IDictionary? filter) => (IDictionary?)PlainValues.Of(filter) ?? new Hashtable();
     }
 }

@@ -246,7 +246,7 @@ namespace WeaveEval.Commands
             {
                 if (bound.TryGetValue(key, out var value))
                 {
-                    yield return new KeyValuePair<string, object?>(key, Plain(value is SwitchParameter flag ? flag.IsPresent : value));
+                    yield return new KeyValuePair<string, object?>(key, PlainValues.Of(value is SwitchParameter flag ? flag.IsPresent : value));
                 }
             }
         }
@@ -288,7 +288,7 @@ namespace WeaveEval.Commands
             {
                 throw GateRules.Invalid($"The rule file {path} may hold only constant values: {ex.Message}");
             }
-            return ((IDictionary)value!).Cast<DictionaryEntry>().Select(entry => new KeyValuePair<string, object?>(entry.Key?.ToString() ?? string.Empty, Plain(entry.Value)));
+            return ((IDictionary)value!).Cast<DictionaryEntry>().Select(entry => new KeyValuePair<string, object?>(entry.Key?.ToString() ?? string.Empty, PlainValues.Of(entry.Value)));
         }
 
         private static IEnumerable<KeyValuePair<string, object?>> JsonSettings(string path, string text)
@@ -304,19 +304,6 @@ namespace WeaveEval.Commands
             }
             if (!(document is JsonMap map)) throw GateRules.Invalid($"The rule file {path} must hold one JSON object.");
             return map.ToList();
-        }
-
-        /// <summary>Values as the core takes them: PowerShell's wrappers removed, dictionaries copied with plain values.</summary>
-        private static object? Plain(object? value)
-        {
-            if (value is PSObject wrapped) value = wrapped.BaseObject;
-            if (value is IDictionary dictionary)
-            {
-                var copy = new System.Collections.Specialized.OrderedDictionary(StringComparer.OrdinalIgnoreCase);
-                foreach (DictionaryEntry entry in dictionary) copy[Plain(entry.Key) ?? string.Empty] = Plain(entry.Value);
-                return copy;
-            }
-            return value;
         }
     }
 }

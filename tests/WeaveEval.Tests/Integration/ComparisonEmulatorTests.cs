@@ -60,7 +60,7 @@ namespace WeaveEval.Tests.Integration
         public async Task The_server_sorts_the_pair_by_the_difference_of_a_score_largest_first()
         {
             var client = Client();
-            var query = new EvalResultsQuery { RunIds = new[] { CompareScenario.Baseline, CompareScenario.Candidate }, LargestDifferenceFirst = "scores.similarity" };
+            var query = new EvalResultsQuery { RunIds = new[] { CompareScenario.Baseline, CompareScenario.Candidate }, Selection = RowSelection.LargestDifferenceFirst("similarity", null) };
             var rows = await client.QueryEvalResultsAsync(query, CancellationToken.None)
                 .Select(result => result.Inputs!["id"] as string)
                 .Distinct()
