@@ -160,15 +160,15 @@ namespace WeaveEval.Client
             }
         }
 
-        /// <summary>Reserves a slot for the next item; false when the buffer is full.</summary>
+        /// <summary>
+        /// Reserves a slot for the next item; false when the buffer is full. Only the producer takes slots, so
+        /// a slot seen free stays free until it takes it: no lock per item (the consumer only frees slots).
+        /// </summary>
         private bool TryTakeSlot()
         {
-            lock (gate)
-            {
-                if (Volatile.Read(ref held) >= capacity) return false;
-                Interlocked.Increment(ref held);
-                return true;
-            }
+            if (Volatile.Read(ref held) >= capacity) return false;
+            Interlocked.Increment(ref held);
+            return true;
         }
 
         /// <summary>Completes once a slot is free (at once when one already is).</summary>
