@@ -196,7 +196,7 @@ namespace WeaveEval.Client
             if (!reader.Read()) throw new JsonException("Unexpected end of data inside an object.");
             if (reader.TokenType == JsonTokenType.EndObject) return false;
             if (reader.TokenType != JsonTokenType.PropertyName) throw new JsonException($"Expected a property name but found {reader.TokenType}.");
-            name = reader.GetString() ?? string.Empty;
+            name = JsonNames.Read(ref reader);
             if (!reader.Read()) throw new JsonException("Unexpected end of data after a property name.");
             return true;
         }

@@ -34,7 +34,14 @@ namespace WeaveEval
 
         public object? Output { get; set; }
 
-        public JsonMap Scores { get; set; } = new JsonMap();
+        private JsonMap? scores;
+
+        /// <summary>The scores by scorer (an empty map when the trial has none; made only when asked for, as the parse sets it).</summary>
+        public JsonMap Scores
+        {
+            get => scores ??= new JsonMap();
+            set => scores = value;
+        }
 
         public double? ModelLatencySeconds { get; set; }
 

@@ -13,12 +13,20 @@ namespace WeaveEval
     /// </summary>
     public sealed class JsonMap : IDictionary, IEnumerable<KeyValuePair<string, object?>>
     {
+        /// <summary>Up to this many keys a key is found by a scan; a larger map indexes its keys by name.</summary>
+        private const int ScannedKeys = 8;
+
+        // Keys and values in wire order, side by side, so that walking the map (flattening, writing JSON,
+        // PowerShell's enumeration) is by position. Most maps of a result are small (an input row, a score),
+        // and a parse makes several per trial: they find keys by a scan and build no dictionary.
         private readonly List<string> keys = new List<string>();
-        private readonly Dictionary<string, object?> values;
+        private readonly List<object?> items = new List<object?>();
+        private readonly StringComparer comparer;
+        private Dictionary<string, int>? positions;
 
         public JsonMap() : this(StringComparer.OrdinalIgnoreCase) { }
 
-        private JsonMap(StringComparer comparer) { values = new Dictionary<string, object?>(comparer); }
+        private JsonMap(StringComparer comparer) { this.comparer = comparer; }
 
         /// <summary>A map whose keys compare ordinally; used when a JSON object has keys differing only by case.</summary>
         public static JsonMap CreateCaseSensitive() => new JsonMap(StringComparer.Ordinal);
@@ -27,36 +35,51 @@ namespace WeaveEval
 
         public IReadOnlyList<string> Keys => keys;
 
-        public bool IsCaseSensitive => values.Comparer == StringComparer.Ordinal;
+        public bool IsCaseSensitive => comparer == StringComparer.Ordinal;
 
         public object? this[string key]
         {
-            get => values.TryGetValue(key, out var value) ? value : null;
+            get
+            {
+                var at = IndexOf(key);
+                return at < 0 ? null : items[at];
+            }
             set
             {
-                if (!values.ContainsKey(key)) keys.Add(key);
-                values[key] = value;
+                var at = IndexOf(key);
+                if (at >= 0) items[at] = value;
+                else Append(key, value);
             }
         }
+
+        /// <summary>The key at <paramref name="index"/> in wire order (0 to <see cref="Count"/> - 1).</summary>
+        internal string KeyAt(int index) => keys[index];
+
+        /// <summary>The value at <paramref name="index"/> in wire order.</summary>
+        internal object? ValueAt(int index) => items[index];
 
         /// <summary>Adds a key; returns false when the map already holds it (under its comparer).</summary>
         public bool TryAdd(string key, object? value)
         {
-            if (values.ContainsKey(key)) return false;
-            keys.Add(key);
-            values[key] = value;
+            if (IndexOf(key) >= 0) return false;
+            Append(key, value);
             return true;
         }
 
-        public bool ContainsKey(string key) => values.ContainsKey(key);
+        public bool ContainsKey(string key) => IndexOf(key) >= 0;
 
-        public bool TryGetValue(string key, out object? value) => values.TryGetValue(key, out value);
+        public bool TryGetValue(string key, out object? value)
+        {
+            var at = IndexOf(key);
+            value = at < 0 ? null : items[at];
+            return at >= 0;
+        }
 
         public override string ToString() => JsonText.Serialize(this);
 
         public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
         {
-            foreach (var key in keys) yield return new KeyValuePair<string, object?>(key, values[key]);
+            for (var i = 0; i < keys.Count; i++) yield return new KeyValuePair<string, object?>(keys[i], items[i]);
         }
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -71,15 +94,7 @@ namespace WeaveEval
 
         ICollection IDictionary.Keys => keys;
 
-        ICollection IDictionary.Values
-        {
-            get
-            {
-                var list = new List<object?>(keys.Count);
-                foreach (var key in keys) list.Add(values[key]);
-                return list;
-            }
-        }
+        ICollection IDictionary.Values => items.ToArray();
 
         bool IDictionary.IsReadOnly => false;
 
@@ -97,19 +112,49 @@ namespace WeaveEval
         void IDictionary.Clear()
         {
             keys.Clear();
-            values.Clear();
+            items.Clear();
+            positions = null;
         }
 
-        bool IDictionary.Contains(object key) => key is string text && values.ContainsKey(text);
+        bool IDictionary.Contains(object key) => key is string text && ContainsKey(text);
 
         void IDictionary.Remove(object key)
         {
-            if (key is string text && values.Remove(text)) keys.RemoveAll(k => values.Comparer.Equals(k, text));
+            var at = key is string text ? IndexOf(text) : -1;
+            if (at < 0) return;
+            keys.RemoveAt(at);
+            items.RemoveAt(at);
+            positions = null;
+            if (keys.Count > ScannedKeys) IndexKeys();
         }
 
         void ICollection.CopyTo(Array array, int index)
         {
             foreach (var pair in this) array.SetValue(new DictionaryEntry(pair.Key, pair.Value), index++);
+        }
+
+        private int IndexOf(string key)
+        {
+            if (positions != null) return positions.TryGetValue(key, out var at) ? at : -1;
+            for (var i = 0; i < keys.Count; i++)
+            {
+                if (comparer.Equals(keys[i], key)) return i;
+            }
+            return -1;
+        }
+
+        private void Append(string key, object? value)
+        {
+            keys.Add(key);
+            items.Add(value);
+            if (positions != null) positions.Add(key, keys.Count - 1);
+            else if (keys.Count > ScannedKeys) IndexKeys();
+        }
+
+        private void IndexKeys()
+        {
+            positions = new Dictionary<string, int>(keys.Count * 2, comparer);
+            for (var i = 0; i < keys.Count; i++) positions.Add(keys[i], i);
         }
 
         private sealed class Enumerator : IDictionaryEnumerator
@@ -119,7 +164,7 @@ namespace WeaveEval
 
             public Enumerator(JsonMap map) { this.map = map; }
 
-            public DictionaryEntry Entry => new DictionaryEntry(map.keys[position], map.values[map.keys[position]]);
+            public DictionaryEntry Entry => new DictionaryEntry(map.keys[position], map.items[position]);
 
             public object Key => Entry.Key;
 

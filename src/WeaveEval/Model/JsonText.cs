@@ -24,6 +24,10 @@ namespace WeaveEval
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
 
+        // One box per truth value for every true/false of a parse (a box per score per trial before).
+        private static readonly object BoxedTrue = true;
+        private static readonly object BoxedFalse = false;
+
         /// <summary>Reads the value the reader is positioned on (its first token must be current) into the value tree.</summary>
         [MethodImpl(HotPath.Optimize)]
         public static object? ReadValue(ref Utf8JsonReader reader)
@@ -41,9 +45,9 @@ namespace WeaveEval
                 case JsonTokenType.Number:
                     return ReadNumber(ref reader);
                 case JsonTokenType.True:
-                    return true;
+                    return BoxedTrue;
                 case JsonTokenType.False:
-                    return false;
+                    return BoxedFalse;
                 case JsonTokenType.Null:
                     return null;
                 default:
@@ -104,10 +108,10 @@ namespace WeaveEval
                     break;
                 case JsonMap map:
                     writer.WriteStartObject();
-                    foreach (var pair in map)
+                    for (var i = 0; i < map.Count; i++)
                     {
-                        writer.WritePropertyName(pair.Key);
-                        Write(writer, pair.Value);
+                        writer.WritePropertyName(map.KeyAt(i));
+                        Write(writer, map.ValueAt(i));
                     }
                     writer.WriteEndObject();
                     break;
@@ -137,7 +141,7 @@ namespace WeaveEval
             var map = new JsonMap();
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
-                var key = reader.GetString()!;
+                var key = JsonNames.Read(ref reader);
                 reader.Read();
                 var value = ReadValue(ref reader);
                 if (!map.TryAdd(key, value))
