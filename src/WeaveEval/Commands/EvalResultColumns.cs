@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
 
 namespace WeaveEval.Commands
 {
@@ -28,6 +29,9 @@ namespace WeaveEval.Commands
 
         /// <summary>The score cells of the row being built (reused: one row at a time).</summary>
         private readonly List<object?> scoreCells = new List<object?>();
+
+        /// <summary>The score paths met so far, from the scores map down: their column names are made once, not per result.</summary>
+        private readonly ScorePath scoreRoot = new ScorePath(ScorePrefix.TrimEnd('.'));
 
         /// <summary>Position of each score column; built once the set is fixed.</summary>
         private Dictionary<string, int>? scoreIndex;
@@ -95,6 +99,7 @@ namespace WeaveEval.Commands
         /// but the column set lacks, each only the first time it is seen. The direct file writer calls this
         /// without building a PowerShell object.
         /// </summary>
+        [MethodImpl(HotPath.Optimize)]
         public void Row(EvalResult result, List<object?> cells, out List<string>? newKeys)
         {
             FixFrom(result);
@@ -103,15 +108,14 @@ namespace WeaveEval.Commands
             var scores = scoreCells;
             scores.Clear();
             for (var i = 0; i < scoreColumns.Count; i++) scores.Add(Unset);
-            if (result.Scores != null)
-            {
-                foreach (var pair in result.Scores) CollectLeaves(ScorePrefix + pair.Key, pair.Value, index, scores, ref newKeys);
-            }
+            CollectLeaves(scoreRoot, result.Scores, index, scores, ref newKeys);
             if (fixedColumns) adoptsScoreLeaves = false;
             if (result.Inputs != null)
             {
-                foreach (var key in result.Inputs.Keys)
+                var inputs = result.Inputs;
+                for (var i = 0; i < inputs.Count; i++)
                 {
+                    var key = inputs.KeyAt(i);
                     if (!inputKeySet.Contains(key) && reportedExtras.Add(InputPrefix + key)) (newKeys ??= new List<string>()).Add(InputPrefix + key);
                 }
             }
@@ -136,13 +140,15 @@ namespace WeaveEval.Commands
         /// Puts each leaf in its column (the first of keys differing only by case wins); a leaf without a
         /// column gets one while the first result is flattened, and is reported as new after that.
         /// </summary>
-        private void CollectLeaves(string path, object? value, Dictionary<string, int> index, List<object?> scores, ref List<string>? newKeys)
+        [MethodImpl(HotPath.Optimize)]
+        private void CollectLeaves(ScorePath at, object? value, Dictionary<string, int> index, List<object?> scores, ref List<string>? newKeys)
         {
-            if (value is JsonMap map && map.Count > 0)
+            if (value is JsonMap map && (map.Count > 0 || at == scoreRoot))
             {
-                foreach (var pair in map) CollectLeaves(path + "." + pair.Key, pair.Value, index, scores, ref newKeys);
+                for (var i = 0; i < map.Count; i++) CollectLeaves(at.Below(map.KeyAt(i)), map.ValueAt(i), index, scores, ref newKeys);
                 return;
             }
+            var path = at.Name;
             if (index.TryGetValue(path, out var column))
             {
                 if (ReferenceEquals(scores[column], Unset)) scores[column] = CellValue(value);
@@ -174,6 +180,27 @@ namespace WeaveEval.Commands
             columns.Add(column);
             scoreIndex = null;
             return true;
+        }
+
+        /// <summary>A place in score trees, named as its column would be (<c>Score.scorer.path</c>).</summary>
+        private sealed class ScorePath
+        {
+            private Dictionary<string, ScorePath>? below;
+
+            public ScorePath(string name)
+            {
+                Name = name;
+            }
+
+            public string Name { get; }
+
+            /// <summary>The path one key further down (keys as the results spell them).</summary>
+            public ScorePath Below(string key)
+            {
+                below ??= new Dictionary<string, ScorePath>(StringComparer.Ordinal);
+                if (!below.TryGetValue(key, out var path)) below.Add(key, path = new ScorePath(Name + "." + key));
+                return path;
+            }
         }
 
         /// <summary>A value as a cell: scalars unchanged, nested values as compact JSON text.</summary>

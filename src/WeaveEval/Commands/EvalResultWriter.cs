@@ -90,14 +90,7 @@ namespace WeaveEval.Commands
             private readonly Action<EvalResult, List<string>?> lateKeys;
             private readonly Action<string> warn;
             private readonly List<object?> cells = new List<object?>();
-
-            // Nested values (inputs, scores, scorer call ids) are written as JSON through one reused writer
-            // and buffer: the same text as their ToString(), without a string per cell.
-            private readonly MemoryStream jsonBytes = new MemoryStream();
-            private Utf8JsonWriter? json;
-            private char[] jsonChars = new char[4096];
-
-            private StreamWriter? writer;
+            private InvariantCsvWriter? writer;
             private object?[]? values;
 
             /// <summary>For each column of the file, the index of the value written there (-1: none, empty cell).</summary>
@@ -109,8 +102,8 @@ namespace WeaveEval.Commands
                 this.columns = columns;
                 this.lateKeys = lateKeys;
                 this.warn = warn;
-                writer = target.CreateWriter();
-                if (!target.EndsWithLineBreak) writer.Write(InvariantCsv.LineEnd);
+                writer = new InvariantCsvWriter(target.Stream);
+                if (!target.EndsWithLineBreak) writer.LineBreak();
             }
 
             [MethodImpl(HotPath.Optimize)]
@@ -124,34 +117,15 @@ namespace WeaveEval.Commands
                 for (var i = 0; i < count; i++) row[i] = cells[i];
                 for (var i = 0; i < PropertyColumns.Count; i++) row[count + i] = PropertyColumns[i].Value(result);
                 var output = writer!;
-                var written = layout == null ? row.Length : layout.Length;
-                for (var i = 0; i < written; i++)
+                if (layout == null)
                 {
-                    if (i > 0) output.Write(',');
-                    if (layout == null) WriteCell(row[i]);
-                    else WriteCell(layout[i] < 0 ? null : row[layout[i]]);
+                    for (var i = 0; i < row.Length; i++) output.WriteValue(row[i]);
                 }
-                output.Write(InvariantCsv.LineEnd);
-            }
-
-            [MethodImpl(HotPath.Optimize)]
-            private void WriteCell(object? value)
-            {
-                if (!(value is JsonMap) && !(value is JsonList))
+                else
                 {
-                    InvariantCsv.WriteField(writer!, InvariantCsv.Format(value));
-                    return;
+                    foreach (var position in layout) output.WriteValue(position < 0 ? null : row[position]);
                 }
-                jsonBytes.SetLength(0);
-                if (json == null) json = new Utf8JsonWriter(jsonBytes, JsonText.CompactOptions);
-                else json.Reset(jsonBytes);
-                JsonText.Write(json, value);
-                json.Flush();
-                var length = (int)jsonBytes.Length;
-                var most = System.Text.Encoding.UTF8.GetMaxCharCount(length);
-                if (jsonChars.Length < most) jsonChars = new char[most];
-                var count = System.Text.Encoding.UTF8.GetChars(jsonBytes.GetBuffer(), 0, length, jsonChars, 0);
-                InvariantCsv.WriteField(writer!, jsonChars, count);
+                output.EndRecord();
             }
 
             protected override void Finish()
@@ -164,8 +138,6 @@ namespace WeaveEval.Commands
             {
                 writer?.Dispose();
                 writer = null;
-                json?.Dispose();
-                json = null;
             }
 
             /// <summary>
@@ -179,7 +151,7 @@ namespace WeaveEval.Commands
                 var existing = Target.ExistingHeader;
                 if (existing == null)
                 {
-                    InvariantCsv.WriteRecord(writer!, names);
+                    writer!.WriteRecord(names);
                     return;
                 }
                 var position = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -206,8 +178,6 @@ namespace WeaveEval.Commands
                 : base(target)
             {
                 stream = target.Stream;
-                var preamble = target.Encoding.GetPreamble();
-                if (preamble.Length > 0) stream.Write(preamble, 0, preamble.Length);
                 if (!target.EndsWithLineBreak) stream.WriteByte((byte)'\n');
                 // Compact, and text as people wrote it (not \u escapes): readers of JSON Lines read UTF-8.
                 json = new Utf8JsonWriter(stream, JsonText.CompactOptions);

@@ -13,21 +13,19 @@ namespace WeaveEval.Commands
     /// </summary>
     internal sealed class ExportTarget : IDisposable
     {
+        private static readonly byte[] ByteOrderMark = new UTF8Encoding(encoderShouldEmitUTF8Identifier: true).GetPreamble();
+
         private readonly AtomicFile file;
 
-        private ExportTarget(AtomicFile file, Encoding encoding, List<string>? existingHeader, bool hasContent, bool endsWithLineBreak)
+        private ExportTarget(AtomicFile file, List<string>? existingHeader, bool hasContent, bool endsWithLineBreak)
         {
             this.file = file;
-            Encoding = encoding;
             ExistingHeader = existingHeader;
             HasContent = hasContent;
             EndsWithLineBreak = endsWithLineBreak;
         }
 
         public string Path => file.TargetPath;
-
-        /// <summary>UTF-8; with a byte order mark only for a new file of a BOM encoding (an appended file keeps its own start).</summary>
-        public Encoding Encoding { get; }
 
         /// <summary>The CSV header of the file appended to (null for a new or empty file).</summary>
         public List<string>? ExistingHeader { get; }
@@ -38,7 +36,10 @@ namespace WeaveEval.Commands
         /// <summary>The previous content ends with a line break (or there is none).</summary>
         public bool EndsWithLineBreak { get; }
 
-        /// <summary>Where the new content goes, after the previous content when appending.</summary>
+        /// <summary>
+        /// Where the new content goes, as UTF-8: after the previous content when appending, after the byte order
+        /// mark in a new file of a BOM encoding (an appended file keeps its own start).
+        /// </summary>
         public Stream Stream => file.Stream;
 
         /// <summary>
@@ -68,8 +69,8 @@ namespace WeaveEval.Commands
                     }
                     if (hasContent && readCsvHeader) header = ReadHeader(file.TargetPath);
                 }
-                var encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: byteOrderMark && !hasContent);
-                return new ExportTarget(file, encoding, header, hasContent, endsWithLineBreak);
+                if (byteOrderMark && !hasContent) file.Stream.Write(ByteOrderMark, 0, ByteOrderMark.Length);
+                return new ExportTarget(file, header, hasContent, endsWithLineBreak);
             }
             catch
             {
@@ -78,8 +79,6 @@ namespace WeaveEval.Commands
             }
         }
 
-        /// <summary>A text writer over <see cref="Stream"/> (writes the byte order mark of a new BOM file).</summary>
-        public StreamWriter CreateWriter() => new StreamWriter(file.Stream, Encoding, 65536, leaveOpen: true);
 
         /// <summary>Puts the new content in place of the target (see <see cref="AtomicFile.Commit"/>).</summary>
         public FileInfo Commit()

@@ -39,7 +39,7 @@ namespace WeaveEval.Commands
 
         // The pipeline form's file, open from the first object to EndProcessing.
         private ExportTarget? target;
-        private StreamWriter? writer;
+        private InvariantCsvWriter? writer;
         private List<string>? columns;
 
         [Parameter(ParameterSetName = DefaultSet, Mandatory = true, Position = 0)]
@@ -183,10 +183,12 @@ namespace WeaveEval.Commands
                 default:
                     if (!confirmed) return;
                     if (writer == null) OpenObjectFile(null);
-                    // The writer flushes into the file's stream when disposed: before the file is put in place.
-                    writer!.Dispose();
-                    writer = null;
-                    Guard(resolvedPath!, () => target!.Commit());
+                    Guard(resolvedPath!, () =>
+                    {
+                        // What the writer holds goes into the file's stream before the file is put in place.
+                        writer!.Flush();
+                        target!.Commit();
+                    });
                     CloseObjectFile();
                     return;
             }
@@ -351,7 +353,8 @@ namespace WeaveEval.Commands
             if (!confirmed || InputObject == null) return;
             if (writer == null) OpenObjectFile(InputObject);
             var row = InputObject;
-            InvariantCsv.WriteRecord(writer!, columns!.Select(name => InvariantCsv.Format(row.Properties[name]?.Value)));
+            foreach (var name in columns!) writer!.WriteValue(row.Properties[name]?.Value);
+            writer!.EndRecord();
         }
 
         /// <summary>
@@ -363,10 +366,10 @@ namespace WeaveEval.Commands
             var path = resolvedPath!;
             MakeWritable(path);
             target = Guard(path, () => ExportTarget.Open(path, Append, ByteOrderMark, readCsvHeader: true));
-            writer = target.CreateWriter();
-            if (!target.EndsWithLineBreak) writer.Write(InvariantCsv.LineEnd);
+            writer = new InvariantCsvWriter(target.Stream);
+            if (!target.EndsWithLineBreak) writer.LineBreak();
             columns = target.ExistingHeader ?? ColumnsOf(first);
-            if (target.ExistingHeader == null && columns.Count > 0) InvariantCsv.WriteRecord(writer, columns);
+            if (target.ExistingHeader == null && columns.Count > 0) writer.WriteRecord(columns);
         }
 
         /// <summary>The properties Export-Csv would write, in its order.</summary>

@@ -2,7 +2,6 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -10,51 +9,12 @@ using System.Text;
 namespace WeaveEval.Commands
 {
     /// <summary>
-    /// Culture-invariant CSV text (RFC 4180): every field quoted, quotes doubled, CRLF line ends;
-    /// numbers round-trip with '.', dates ISO 8601 UTC, booleans true/false, nested values compact JSON.
+    /// Culture-invariant CSV text (RFC 4180, written by <see cref="InvariantCsvWriter"/>): every field quoted,
+    /// quotes doubled, CRLF line ends; numbers round-trip with '.', dates ISO 8601 UTC, booleans true/false,
+    /// nested values compact JSON.
     /// </summary>
     internal static class InvariantCsv
     {
-        public const string LineEnd = "\r\n";
-
-        public static void WriteRecord(TextWriter writer, IEnumerable<string> fields)
-        {
-            var first = true;
-            foreach (var field in fields)
-            {
-                if (!first) writer.Write(',');
-                first = false;
-                WriteField(writer, field);
-            }
-            writer.Write(LineEnd);
-        }
-
-        /// <summary>One field held in <paramref name="chars"/>, quoted, its quotes doubled, without making a string of it.</summary>
-        [MethodImpl(HotPath.Optimize)]
-        public static void WriteField(TextWriter writer, char[] chars, int count)
-        {
-            writer.Write('"');
-            var start = 0;
-            for (var i = 0; i < count; i++)
-            {
-                if (chars[i] != '"') continue;
-                writer.Write(chars, start, i + 1 - start);
-                writer.Write('"');
-                start = i + 1;
-            }
-            writer.Write(chars, start, count - start);
-            writer.Write('"');
-        }
-
-        /// <summary>One field, quoted, its quotes doubled (copied only when it has any).</summary>
-        [MethodImpl(HotPath.Optimize)]
-        public static void WriteField(TextWriter writer, string field)
-        {
-            writer.Write('"');
-            writer.Write(field.IndexOf('"') < 0 ? field : field.Replace("\"", "\"\""));
-            writer.Write('"');
-        }
-
         [MethodImpl(HotPath.Optimize)]
         public static string Format(object? value)
         {

@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using WeaveEval.Commands;
+
+namespace WeaveEval.Tests
+{
+    /// <summary>The CSV writer of both export forms: UTF-8 bytes equal to the invariant text of each cell, quoted, quotes doubled.</summary>
+    public class InvariantCsvWriterTests
+    {
+        /// <summary>What a record must be, built from the cell texts the contract defines.</summary>
+        private static string Expected(IEnumerable<object?> cells) =>
+            string.Join(",", cells.Select(c => "\"" + InvariantCsv.Format(c).Replace("\"", "\"\"") + "\"")) + "\r\n";
+
+        private static string Written(Action<InvariantCsvWriter> write)
+        {
+            var stream = new MemoryStream();
+            using (var writer = new InvariantCsvWriter(stream))
+            {
+                write(writer);
+                writer.Flush();
+            }
+            return new UTF8Encoding(false, true).GetString(stream.ToArray());
+        }
+
+        public static IEnumerable<object?[]> Cells()
+        {
+            var map = (JsonMap)JsonText.Parse("{\"q\":\"say \\\"hi\\\" \u05e9\u05dc\u05d5\u05dd\",\"n\":[1,2.5,null],\"ok\":true}")!;
+            yield return new object?[] { new object?[] { "plain", "with \"quotes\"", "", null, "\u05e9\u05e2\u05d5\u05ea \ud83d\ude00", "line\r\nbreak,comma" } };
+            yield return new object?[] { new object?[] { true, false, 0, -17, long.MaxValue, long.MinValue, int.MinValue, 0.1, 1e-7, -2.5e300, double.NaN } };
+            yield return new object?[] { new object?[] { map, map["n"], new JsonMap(), new JsonList(), new DateTime(2026, 12, 7, 1, 2, 3, 456, DateTimeKind.Utc), TimeSpan.FromSeconds(1.5) } };
+        }
+
+        [Theory]
+        [MemberData(nameof(Cells))]
+        public void CellsAreTheirInvariantTextQuoted(object?[] cells)
+        {
+            Assert.Equal(Expected(cells), Written(w =>
+            {
+                foreach (var cell in cells) w.WriteValue(cell);
+                w.EndRecord();
+            }));
+        }
+
+        [Fact]
+        public void FieldsLargerThanTheBufferAndRecordsAcrossFlushesAreWhole()
+        {
+            // A field of quotes larger than the writer's buffer, and enough records that several flushes fall
+            // inside fields: the bytes are still exactly the records, in order.
+            var huge = string.Concat(Enumerable.Repeat("ab\"\u05e9", 90000));
+            var json = new JsonMap { ["text"] = huge };
+            var records = new List<object?[]> { new object?[] { huge, json } };
+            for (var i = 0; i < 6000; i++) records.Add(new object?[] { "row " + i, i, i / 7.0, "q\"" + i });
+            var text = Written(w =>
+            {
+                foreach (var record in records)
+                {
+                    foreach (var cell in record) w.WriteValue(cell);
+                    w.EndRecord();
+                }
+            });
+            Assert.Equal(string.Concat(records.Select(Expected)), text);
+        }
+
+        [Fact]
+        public void HeaderAndLineBreaks()
+        {
+            Assert.Equal("\r\n\"A\",\"B \"\"x\"\"\"\r\n", Written(w =>
+            {
+                w.LineBreak();
+                w.WriteRecord(new[] { "A", "B \"x\"" });
+            }));
+        }
+
+        [Fact]
+        public void NothingReachesTheStreamBeforeAFlushOfASmallFile()
+        {
+            var stream = new MemoryStream();
+            using (var writer = new InvariantCsvWriter(stream))
+            {
+                writer.WriteValue("a");
+                writer.EndRecord();
+                Assert.Equal(0, stream.Length);
+                writer.Flush();
+            }
+            Assert.Equal("\"a\"\r\n", Encoding.UTF8.GetString(stream.ToArray()));
+        }
+    }
+}
