@@ -355,6 +355,37 @@ namespace WeaveEval.Emulator.Tests.EvalResults
         }
 
         [Fact]
+        public async Task RowTextsAreKeptPerRequestShapeAndFollowTheStore()
+        {
+            // The row texts are derived once and copied on later pages: a request of another shape gets its
+            // own text, and a call added after a page was served shows on the next one.
+            var store = SeededStore();
+            var before = FirstTrial(await QueryOkAsync(store, Body(Quote(A), "\"limit\":1")));
+            Assert.Null(before["total_cost"]?.GetValue<double?>());
+            var costed = FirstTrial(await QueryOkAsync(store, Body(Quote(A), "\"limit\":1,\"include_costs\":true")));
+            Assert.NotNull(costed["total_cost"]?.GetValue<double?>());
+            Assert.Null(FirstTrial(await QueryOkAsync(store, Body(Quote(A), "\"limit\":1")))["total_cost"]?.GetValue<double?>());
+
+            var pas = (string)before["predict_and_score_call_id"]!;
+            Assert.DoesNotContain("late_added_scorer", before["scores"]!.AsObject().Select(p => p.Key));
+            store.AddCall(new CallRecord
+            {
+                Id = "019f6000-0000-7000-8000-0000000000ab",
+                ProjectId = SupportBotScenario.ProjectId,
+                OpName = "weave:///acme-ai/support-bot/op/late_added_scorer.score:" + WeaveDigest.OfText("late"),
+                TraceId = "019f4c56-e6b4-7b51-a0c3-5e2f9d41c7a8",
+                ParentId = pas,
+                StartedAt = DateTime.Parse("2026-07-13T10:00:00Z").ToUniversalTime(),
+                EndedAt = DateTime.Parse("2026-07-13T10:00:01Z").ToUniversalTime(),
+                Attributes = Json.Bytes("{\"weave\":{\"score\":\"true\",\"scorer\":\"weave:///acme-ai/support-bot/object/late_added_scorer:" + WeaveDigest.OfText("late obj") + "\",\"evaluation_run_id\":\"" + A + "\"}}"),
+                Output = Json.Bytes("0.25"),
+            });
+            var after = FirstTrial(await QueryOkAsync(store, Body(Quote(A), "\"limit\":1")));
+            Assert.Equal(pas, (string)after["predict_and_score_call_id"]!);
+            Assert.Equal(0.25, (double)after["scores"]!["late_added_scorer"]!);
+        }
+
+        [Fact]
         public async Task WithoutChildrenOnlyTheCallItselfIsRead()
         {
             var store = SeededStore();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -60,6 +61,13 @@ namespace WeaveEval.Emulator.EvalResults
 
         /// <summary>Every predict_and_score call of the requested evaluations, before intersection and filters.</summary>
         public int TrialCount { get; }
+
+        /// <summary>
+        /// The JSON text of each row, by the options that shape it (see <see cref="EvalResultsRowWriter"/>),
+        /// written the first time a page holds the row. The index is rebuilt when the store changes, so a
+        /// text never outlives the calls it was derived from.
+        /// </summary>
+        public ConcurrentDictionary<string, byte[]?[]> RowTexts { get; } = new(StringComparer.Ordinal);
 
         public static bool IsPredictAndScore(CallRecord call)
         {

@@ -1,4 +1,6 @@
 using System;
+using System.Buffers;
+using System.Threading;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -53,7 +55,27 @@ namespace WeaveEval.Emulator.EvalResults
             return null;
         }
 
+        /// <summary>
+        /// Writes the row at <paramref name="position"/>. Its text is derived from its calls once per shape of
+        /// request and then copied: the server's work per page is charged as time by the remote profile (see
+        /// <see cref="EvalResultsRoute"/>), and redoing it here would take the cores of the client under test.
+        /// </summary>
         public void WriteRow(Utf8JsonWriter writer, int position)
+        {
+            var shape = $"{request.IncludeRawDataRows}\u0001{resolveRefs}\u0001{request.IncludeChildren}\u0001{request.IncludeCosts}";
+            var texts = index.RowTexts.GetOrAdd(shape, _ => new byte[]?[index.Rows.Length]);
+            var text = Volatile.Read(ref texts[position]);
+            if (text is null)
+            {
+                var buffer = new ArrayBufferWriter<byte>(1024);
+                using (var rowWriter = WireWriter.Create(buffer)) Derive(rowWriter, position);
+                text = buffer.WrittenSpan.ToArray();
+                Volatile.Write(ref texts[position], text);
+            }
+            writer.WriteRawValue(text, skipInputValidation: true);
+        }
+
+        private void Derive(Utf8JsonWriter writer, int position)
         {
             var row = index.Rows[position];
             writer.WriteStartObject();
