@@ -9,7 +9,8 @@
     own peak working set:
       download  one unpaged eval_results request, read and thrown away: the transfer of the floor
       export    Get-WeaveEvalResult | Export-Csv (also: its requests and their bytes)
-      direct    Export-WeaveEvalResult -EvaluationRunId -Path (CSV and JSON Lines): the direct writer
+      direct    Export-WeaveEvalResult -EvaluationRunId -Path (CSV and JSON Lines): the direct writer; its
+                speed-up over export compares the medians of -Repeats alternating runs of each
       naive     one Invoke-RestMethod POST without paging, a loop building [pscustomobject] rows, Export-Csv
       csvonly   Export-Csv of the same objects, built before the clock starts
       floor     download + csvonly
@@ -55,6 +56,10 @@ param(
     [int[]] $PageSizes = @(0, 500, 2000),
     # Leaves out the comparison rows (two more generated runs per size).
     [switch] $SkipCompare,
+    # The direct writer's speed-up is a ratio of two timings that the machine's load moves by up to ±20 %
+    # each: export and direct writer are timed this many times, alternating, and their medians compared.
+    [ValidateRange(1, 15)]
+    [int] $Repeats = 3,
     [switch] $NoBuild
 )
 
@@ -129,6 +134,17 @@ $rows = [System.Collections.Generic.List[object]]::new()
 function Add-Figure([string] $Name, [double] $Value, [string] $Unit, [string] $Target = '', [string] $Note = '') {
     $rows.Add([pscustomobject] @{ Measure = $Name; Value = [math]::Round($Value, 3); Unit = $Unit; Target = $Target; Note = $Note })
 }
+function Get-Median([double[]] $Values) {
+    $sorted = @($Values | Sort-Object)
+    $middle = [int][math]::Floor($sorted.Count / 2)
+    if ($sorted.Count % 2) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }
+}
+
+function Format-Range([double[]] $Values) {
+    $sorted = @($Values | Sort-Object)
+    '{0:0.00}–{1:0.00} s' -f $sorted[0], $sorted[-1]
+}
+
 function Test-Target([double] $Value, [string] $Op, [double] $Limit) {
     $ok = if ($Op -eq '<=') { $Value -le $Limit } else { $Value -ge $Limit }
     "$Op $Limit " + $(if ($ok) { 'met' } else { 'NOT MET' })
@@ -354,12 +370,21 @@ foreach ($profileName in $Profile) {
             Add-Figure "$p one unpaged download $size" $download.Seconds 's' '' "$([math]::Round($download.Bytes / 1MB, 1)) MB of JSON in one response"
             Add-Figure "$p export (Get-WeaveEvalResult | Export-Csv) $size" $export.Seconds 's' '' "peak working set $($export.PeakWorkingSetMB) MB; $($requests.Count) requests ($(@($requests | Where-Object path -like '*eval_results*').Count) eval_results)"
             if ($parse) { Add-Figure "$p parse and emit (Get-WeaveEvalResult > `$null) $size" $parse.Seconds 's' '' "peak working set $($parse.PeakWorkingSetMB) MB" }
-            $direct = Invoke-Child -Arguments (Merge $arguments @{ Csv = (Join-Path $scratch "$project-direct.csv"); Format = 'Csv' }) -Script $directScript
+            $directArguments = Merge $arguments @{ Csv = (Join-Path $scratch "$project-direct.csv"); Format = 'Csv' }
+            $direct = Invoke-Child -Arguments $directArguments -Script $directScript
+            $exportTimes = @($export.Seconds)
+            $directTimes = @($direct.Seconds)
+            for ($i = 1; $i -lt $Repeats; $i++) {
+                $exportTimes += (Invoke-Child -Arguments $arguments -Script $exportScript).Seconds
+                $directTimes += (Invoke-Child -Arguments $directArguments -Script $directScript).Seconds
+            }
             $directLines = Invoke-Child -Arguments (Merge $arguments @{ Csv = (Join-Path $scratch "$project-direct.jsonl"); Format = 'JsonLines' }) -Script $directScript
             $sameDirectHeader = (Get-Content -LiteralPath (Join-Path $scratch "$project-direct.csv") -TotalCount 1) -eq (Get-Content -LiteralPath $arguments.Csv -TotalCount 1)
-            Add-Figure "$p direct writer (Export-WeaveEvalResult -EvaluationRunId, CSV) $size" $direct.Seconds 's' '' "peak working set $($direct.PeakWorkingSetMB) MB; same header as Export-Csv: $sameDirectHeader"
+            $exportMedian = Get-Median $exportTimes
+            $directMedian = Get-Median $directTimes
+            Add-Figure "$p direct writer (Export-WeaveEvalResult -EvaluationRunId, CSV) $size" $directMedian 's' '' "median of $Repeats ($(Format-Range $directTimes)); peak working set $($direct.PeakWorkingSetMB) MB; same header as Export-Csv: $sameDirectHeader"
             Add-Figure "$p direct writer (JSON Lines) $size" $directLines.Seconds 's' '' "peak working set $($directLines.PeakWorkingSetMB) MB"
-            Add-Figure "$p export / direct writer $size (speed-up)" ($export.Seconds / $direct.Seconds) 'ratio' $(if ($size -eq 100000) { Test-Target ($export.Seconds / $direct.Seconds) '>=' 2 })
+            Add-Figure "$p export / direct writer $size (speed-up)" ($exportMedian / $directMedian) 'ratio' $(if ($size -eq 100000) { Test-Target ($exportMedian / $directMedian) '>=' 2 }) "medians of $Repeats alternating runs each: export $([math]::Round($exportMedian, 2)) s ($(Format-Range $exportTimes))"
             $firstTarget = if ($profileName -eq 'remote' -and $size -eq 100000) { Test-Target $first.First '<=' 1 } elseif ($size -ge 1000000) { Test-Target ($first.First / $first.Seconds) '<=' 0.05 }
             Add-Figure "$p time to first object $size" $first.First 's' $firstTarget "of $([math]::Round($first.Seconds, 2)) s in all ($([math]::Round(100 * $first.First / $first.Seconds, 1)) %)"
             Add-Figure "$p peak working set, export $size" $export.PeakWorkingSetMB 'MB' $(if ($size -ge 1000000) { Test-Target $export.PeakWorkingSetMB '<=' 400 })
