@@ -19,7 +19,8 @@ namespace WeaveEval.Client
     /// few lock round trips, not two contended semaphores and often a thread-pool wake-up per row (the
     /// direct export, whose per-row work is small, measured the difference: bench/README.md). Slots are
     /// still counted per item, without a lock on the consumer's side except when it frees the slot the
-    /// producer waits for.
+    /// producer waits for; a producer stopped by a full buffer waits until a batch's worth is free, so a
+    /// slower consumer does not wake it for every item it takes.
     /// </remarks>
     internal sealed class ReadAheadBuffer<T> : IAsyncDisposable
     {
@@ -29,6 +30,9 @@ namespace WeaveEval.Client
         private readonly object gate = new object();
         private readonly Queue<List<T>> batches = new Queue<List<T>>();
         private readonly int capacity;
+
+        /// <summary>A full buffer wakes its producer once this many items are held or fewer (see <see cref="RoomAsync"/>).</summary>
+        private readonly int refillAt;
         private readonly CancellationTokenSource stop;
         private Task producer = Task.CompletedTask;
         private ExceptionDispatchInfo? failure;
@@ -47,6 +51,7 @@ namespace WeaveEval.Client
         {
             if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity));
             this.capacity = capacity;
+            refillAt = capacity - Math.Max(1, Math.Min(MaxBatch, capacity / 2));
             stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         }
 
@@ -171,23 +176,27 @@ namespace WeaveEval.Client
             return true;
         }
 
-        /// <summary>Completes once a slot is free (at once when one already is).</summary>
+        /// <summary>
+        /// Completes once the consumer has taken a batch's worth from a full buffer (at once when it has): a
+        /// producer woken for every slot freed parsed one item per wake-up, a thread-pool hop per row whenever
+        /// the writer was the slower side.
+        /// </summary>
         private Task RoomAsync(CancellationToken token)
         {
             Task wait;
             lock (gate)
             {
-                if (Volatile.Read(ref held) < capacity) return Task.CompletedTask;
+                if (Volatile.Read(ref held) <= refillAt) return Task.CompletedTask;
                 roomWaiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 wait = roomWaiter.Task;
             }
             return WaitAsync(wait, token);
         }
 
-        /// <summary>The consumer took an item: its slot is free; the producer is woken if it waits for one.</summary>
+        /// <summary>The consumer took an item: its slot is free; the producer is woken if it waits for room and now has it.</summary>
         private void FreeSlot()
         {
-            if (Interlocked.Decrement(ref held) != capacity - 1) return;
+            if (Interlocked.Decrement(ref held) != refillAt) return;
             lock (gate) Wake(ref roomWaiter);
         }
 
