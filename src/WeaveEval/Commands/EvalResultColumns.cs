@@ -30,8 +30,12 @@ namespace WeaveEval.Commands
         /// <summary>The score cells of the row being built (reused: one row at a time).</summary>
         private readonly List<object?> scoreCells = new List<object?>();
 
+        /// <summary>Most score paths kept: scores whose keys differ from trial to trial would otherwise grow the tree with every trial.</summary>
+        private const int MaximumScorePaths = 4096;
+
         /// <summary>The score paths met so far, from the scores map down: their column names are made once, not per result.</summary>
         private readonly ScorePath scoreRoot = new ScorePath(ScorePrefix.TrimEnd('.'));
+        private int scorePathsKept;
 
         /// <summary>Position of each score column; built once the set is fixed.</summary>
         private Dictionary<string, int>? scoreIndex;
@@ -145,7 +149,7 @@ namespace WeaveEval.Commands
         {
             if (value is JsonMap map && (map.Count > 0 || at == scoreRoot))
             {
-                for (var i = 0; i < map.Count; i++) CollectLeaves(at.Below(map.KeyAt(i)), map.ValueAt(i), index, scores, ref newKeys);
+                for (var i = 0; i < map.Count; i++) CollectLeaves(Below(at, map.KeyAt(i)), map.ValueAt(i), index, scores, ref newKeys);
                 return;
             }
             var path = at.Name;
@@ -182,11 +186,20 @@ namespace WeaveEval.Commands
             return true;
         }
 
+        /// <summary>The path one key below <paramref name="at"/> (keys as the results spell them), kept while there are few.</summary>
+        private ScorePath Below(ScorePath at, string key)
+        {
+            if (at.Below != null && at.Below.TryGetValue(key, out var known)) return known;
+            var path = new ScorePath(at.Name + "." + key);
+            if (scorePathsKept >= MaximumScorePaths) return path;
+            (at.Below ??= new Dictionary<string, ScorePath>(StringComparer.Ordinal)).Add(key, path);
+            scorePathsKept++;
+            return path;
+        }
+
         /// <summary>A place in score trees, named as its column would be (<c>Score.scorer.path</c>).</summary>
         private sealed class ScorePath
         {
-            private Dictionary<string, ScorePath>? below;
-
             public ScorePath(string name)
             {
                 Name = name;
@@ -194,13 +207,8 @@ namespace WeaveEval.Commands
 
             public string Name { get; }
 
-            /// <summary>The path one key further down (keys as the results spell them).</summary>
-            public ScorePath Below(string key)
-            {
-                below ??= new Dictionary<string, ScorePath>(StringComparer.Ordinal);
-                if (!below.TryGetValue(key, out var path)) below.Add(key, path = new ScorePath(Name + "." + key));
-                return path;
-            }
+            /// <summary>The paths one key further down that are kept.</summary>
+            public Dictionary<string, ScorePath>? Below { get; set; }
         }
 
         /// <summary>A value as a cell: scalars unchanged, nested values as compact JSON text.</summary>
