@@ -69,7 +69,7 @@ namespace WeaveEval.Client
         }
 
         /// <summary>The next row, or null once the document is complete.</summary>
-        internal async Task<EvalRow?> ReadRowAsync(CancellationToken cancellationToken)
+        internal async ValueTask<EvalRow?> ReadRowAsync(CancellationToken cancellationToken)
         {
             while (true)
             {

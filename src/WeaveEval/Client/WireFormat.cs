@@ -135,7 +135,8 @@ namespace WeaveEval.Client
                 {
                     switch (name)
                     {
-                        case "evaluation_call_id": evaluationId = ReadString(ref reader); break;
+                        // The same few ids on every row: one string each, not one per row.
+                        case "evaluation_call_id": evaluationId = reader.TokenType == JsonTokenType.String ? JsonNames.Read(ref reader) : ReadString(ref reader); break;
                         case "trials": ReadTrials(ref reader, results, entity, project); break;
                         default: reader.Skip(); break;
                     }

@@ -16,13 +16,17 @@ namespace WeaveEval
         /// <summary>Up to this many keys a key is found by a scan; a larger map indexes its keys by name.</summary>
         private const int ScannedKeys = 8;
 
-        // Keys and values in wire order, side by side, so that walking the map (flattening, writing JSON,
+        private static readonly KeyValuePair<string, object?>[] NoEntries = new KeyValuePair<string, object?>[0];
+
+        // The entries in wire order, in one array, so that walking the map (flattening, writing JSON,
         // PowerShell's enumeration) is by position. Most maps of a result are small (an input row, a score),
-        // and a parse makes several per trial: they find keys by a scan and build no dictionary.
-        private readonly List<string> keys = new List<string>();
-        private readonly List<object?> items = new List<object?>();
+        // and a parse makes several per trial: they find keys by a scan, build no dictionary, and cost one
+        // array besides the map itself.
+        private KeyValuePair<string, object?>[] entries = NoEntries;
+        private int count;
         private readonly StringComparer comparer;
         private Dictionary<string, int>? positions;
+        private KeyList? keyList;
 
         public JsonMap() : this(StringComparer.OrdinalIgnoreCase) { }
 
@@ -31,9 +35,10 @@ namespace WeaveEval
         /// <summary>A map whose keys compare ordinally; used when a JSON object has keys differing only by case.</summary>
         public static JsonMap CreateCaseSensitive() => new JsonMap(StringComparer.Ordinal);
 
-        public int Count => keys.Count;
+        public int Count => count;
 
-        public IReadOnlyList<string> Keys => keys;
+        /// <summary>The keys in wire order (a view of the map).</summary>
+        public IReadOnlyList<string> Keys => keyList ??= new KeyList(this);
 
         public bool IsCaseSensitive => comparer == StringComparer.Ordinal;
 
@@ -42,21 +47,21 @@ namespace WeaveEval
             get
             {
                 var at = IndexOf(key);
-                return at < 0 ? null : items[at];
+                return at < 0 ? null : entries[at].Value;
             }
             set
             {
                 var at = IndexOf(key);
-                if (at >= 0) items[at] = value;
+                if (at >= 0) entries[at] = new KeyValuePair<string, object?>(entries[at].Key, value);
                 else Append(key, value);
             }
         }
 
         /// <summary>The key at <paramref name="index"/> in wire order (0 to <see cref="Count"/> - 1).</summary>
-        internal string KeyAt(int index) => keys[index];
+        internal string KeyAt(int index) => entries[index].Key;
 
         /// <summary>The value at <paramref name="index"/> in wire order.</summary>
-        internal object? ValueAt(int index) => items[index];
+        internal object? ValueAt(int index) => entries[index].Value;
 
         /// <summary>Adds a key; returns false when the map already holds it (under its comparer).</summary>
         public bool TryAdd(string key, object? value)
@@ -71,7 +76,7 @@ namespace WeaveEval
         public bool TryGetValue(string key, out object? value)
         {
             var at = IndexOf(key);
-            value = at < 0 ? null : items[at];
+            value = at < 0 ? null : entries[at].Value;
             return at >= 0;
         }
 
@@ -79,7 +84,7 @@ namespace WeaveEval
 
         public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
         {
-            for (var i = 0; i < keys.Count; i++) yield return new KeyValuePair<string, object?>(keys[i], items[i]);
+            for (var i = 0; i < count; i++) yield return entries[i];
         }
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -92,9 +97,17 @@ namespace WeaveEval
             set => this[(string)key] = value;
         }
 
-        ICollection IDictionary.Keys => keys;
+        ICollection IDictionary.Keys => keyList ??= new KeyList(this);
 
-        ICollection IDictionary.Values => items.ToArray();
+        ICollection IDictionary.Values
+        {
+            get
+            {
+                var values = new object?[count];
+                for (var i = 0; i < count; i++) values[i] = entries[i].Value;
+                return values;
+            }
+        }
 
         bool IDictionary.IsReadOnly => false;
 
@@ -111,8 +124,8 @@ namespace WeaveEval
 
         void IDictionary.Clear()
         {
-            keys.Clear();
-            items.Clear();
+            entries = NoEntries;
+            count = 0;
             positions = null;
         }
 
@@ -122,10 +135,11 @@ namespace WeaveEval
         {
             var at = key is string text ? IndexOf(text) : -1;
             if (at < 0) return;
-            keys.RemoveAt(at);
-            items.RemoveAt(at);
+            count--;
+            Array.Copy(entries, at + 1, entries, at, count - at);
+            entries[count] = default;
             positions = null;
-            if (keys.Count > ScannedKeys) IndexKeys();
+            if (count > ScannedKeys) IndexKeys();
         }
 
         void ICollection.CopyTo(Array array, int index)
@@ -136,25 +150,53 @@ namespace WeaveEval
         private int IndexOf(string key)
         {
             if (positions != null) return positions.TryGetValue(key, out var at) ? at : -1;
-            for (var i = 0; i < keys.Count; i++)
+            for (var i = 0; i < count; i++)
             {
-                if (comparer.Equals(keys[i], key)) return i;
+                if (comparer.Equals(entries[i].Key, key)) return i;
             }
             return -1;
         }
 
         private void Append(string key, object? value)
         {
-            keys.Add(key);
-            items.Add(value);
-            if (positions != null) positions.Add(key, keys.Count - 1);
-            else if (keys.Count > ScannedKeys) IndexKeys();
+            if (count == entries.Length) Array.Resize(ref entries, count == 0 ? 4 : count * 2);
+            entries[count++] = new KeyValuePair<string, object?>(key, value);
+            if (positions != null) positions.Add(key, count - 1);
+            else if (count > ScannedKeys) IndexKeys();
         }
 
         private void IndexKeys()
         {
-            positions = new Dictionary<string, int>(keys.Count * 2, comparer);
-            for (var i = 0; i < keys.Count; i++) positions.Add(keys[i], i);
+            positions = new Dictionary<string, int>(count * 2, comparer);
+            for (var i = 0; i < count; i++) positions.Add(entries[i].Key, i);
+        }
+
+        /// <summary>The keys of the map, in wire order, as PowerShell and <see cref="IDictionary.Keys"/> list them.</summary>
+        private sealed class KeyList : IReadOnlyList<string>, ICollection
+        {
+            private readonly JsonMap map;
+
+            public KeyList(JsonMap map) { this.map = map; }
+
+            public int Count => map.count;
+
+            public string this[int index] => (uint)index < (uint)map.count ? map.entries[index].Key : throw new ArgumentOutOfRangeException(nameof(index));
+
+            bool ICollection.IsSynchronized => false;
+
+            object ICollection.SyncRoot => map;
+
+            public IEnumerator<string> GetEnumerator()
+            {
+                for (var i = 0; i < map.count; i++) yield return map.entries[i].Key;
+            }
+
+            IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+            void ICollection.CopyTo(Array array, int index)
+            {
+                for (var i = 0; i < map.count; i++) array.SetValue(map.entries[i].Key, index + i);
+            }
         }
 
         private sealed class Enumerator : IDictionaryEnumerator
@@ -164,7 +206,7 @@ namespace WeaveEval
 
             public Enumerator(JsonMap map) { this.map = map; }
 
-            public DictionaryEntry Entry => new DictionaryEntry(map.keys[position], map.items[position]);
+            public DictionaryEntry Entry => new DictionaryEntry(map.entries[position].Key, map.entries[position].Value);
 
             public object Key => Entry.Key;
 
@@ -172,7 +214,7 @@ namespace WeaveEval
 
             public object Current => Entry;
 
-            public bool MoveNext() => ++position < map.keys.Count;
+            public bool MoveNext() => ++position < map.count;
 
             public void Reset() => position = -1;
         }

@@ -9,6 +9,7 @@ namespace WeaveEval
     /// Property names of parsed JSON as strings, made once per thread for names it meets again. Every trial of
     /// a result repeats the same names (the wire's fields, input keys, scorer names), and a string per name and
     /// trial was a large share of what a parse allocates; the objects of a read now share their key strings.
+    /// Also used for the few string values that every row repeats (the evaluation run id of its trials).
     /// </summary>
     internal static class JsonNames
     {
