@@ -50,6 +50,7 @@ namespace WeaveEval.Emulator.EvalResults
             RootIds = rootIds;
             Rows = rows;
             TrialCount = trialCount;
+            RowRefs = new EvalResultsRowWriter.RowRefFacts?[rows.Length];
         }
 
         public string ProjectId { get; }
@@ -68,6 +69,9 @@ namespace WeaveEval.Emulator.EvalResults
         /// text never outlives the calls it was derived from.
         /// </summary>
         public ConcurrentDictionary<string, byte[]?[]> RowTexts { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>What each row's dataset-row ref names, derived the first time a page holds the row (see <see cref="EvalResultsRowWriter"/>).</summary>
+        internal EvalResultsRowWriter.RowRefFacts?[] RowRefs { get; }
 
         public static bool IsPredictAndScore(CallRecord call)
         {

@@ -39,15 +39,18 @@ namespace WeaveEval.Emulator.EvalResults
         public string? PrepareRefResolution(IEnumerable<int> page)
         {
             var checkedDatasets = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var refs = index.RowRefs;
             foreach (var position in page)
             {
-                if (RowRefOf(RawExample(index.Rows[position])) is not { } rowRef) continue;
-                if (!TryParseRowRef(rowRef, out var projectId, out var datasetName, out var datasetVersion, out _)) return ResolveWarning;
-                if (datasetName is null) continue;
-                var key = projectId + "/" + datasetName + ":" + datasetVersion;
-                if (!checkedDatasets.TryGetValue(key, out var exists))
+                // Parsed once per row and index (the index is rebuilt when the store changes): the same reason
+                // as the row texts, this work is the server's, not the client's cores'.
+                var facts = Volatile.Read(ref refs[position]);
+                if (facts is null) Volatile.Write(ref refs[position], facts = RowRefFacts.Of(RowRefOf(RawExample(index.Rows[position]))));
+                if (facts.Malformed) return ResolveWarning;
+                if (facts.DatasetName is null) continue;
+                if (!checkedDatasets.TryGetValue(facts.DatasetKey!, out var exists))
                 {
-                    checkedDatasets[key] = exists = store.ResolveObject(projectId, datasetName, datasetVersion!) is { DeletedAt: null };
+                    checkedDatasets[facts.DatasetKey!] = exists = store.ResolveObject(facts.ProjectId!, facts.DatasetName, facts.DatasetVersion!) is { DeletedAt: null };
                 }
                 if (!exists) return ResolveWarning;
             }
@@ -172,6 +175,39 @@ namespace WeaveEval.Emulator.EvalResults
             if (raw is null || raw.Length == 0 || raw[0] != (byte)'"') return null;
             var text = JsonSerializer.Deserialize<string>(raw);
             return text is not null && text.Contains(EvalResultsIndex.DatasetRowMarker, StringComparison.Ordinal) ? text : null;
+        }
+
+        /// <summary>What a row's ref names: nothing (no ref, or a table ref), a malformed ref, or a dataset version.</summary>
+        internal sealed class RowRefFacts
+        {
+            private static readonly RowRefFacts NoDataset = new(false, null, null, null);
+            private static readonly RowRefFacts MalformedRef = new(true, null, null, null);
+
+            private RowRefFacts(bool malformed, string? projectId, string? datasetName, string? datasetVersion)
+            {
+                Malformed = malformed;
+                ProjectId = projectId;
+                DatasetName = datasetName;
+                DatasetVersion = datasetVersion;
+                DatasetKey = datasetName is null ? null : projectId + "/" + datasetName + ":" + datasetVersion;
+            }
+
+            public bool Malformed { get; }
+
+            public string? ProjectId { get; }
+
+            public string? DatasetName { get; }
+
+            public string? DatasetVersion { get; }
+
+            public string? DatasetKey { get; }
+
+            public static RowRefFacts Of(string? rowRef)
+            {
+                if (rowRef is null) return NoDataset;
+                if (!TryParseRowRef(rowRef, out var projectId, out var datasetName, out var datasetVersion, out _)) return MalformedRef;
+                return datasetName is null ? NoDataset : new RowRefFacts(false, projectId, datasetName, datasetVersion);
+            }
         }
 
         /// <summary>
