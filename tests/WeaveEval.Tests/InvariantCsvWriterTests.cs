@@ -65,6 +65,30 @@ namespace WeaveEval.Tests
         }
 
         [Fact]
+        public void RepeatedValuesAreCopiedAsTheyWereWritten()
+        {
+            // Cells that repeat by reference (a run's names, a row's inputs) are copied, the others written:
+            // the bytes equal those of writing every cell, across flushes and when a column's value changes.
+            var shared = (JsonMap)JsonText.Parse("{\"q\":\"a \\\"b\\\" ש\",\"n\":1}")!;
+            var run = "run \"x\" é";
+            var records = new List<object?[]>();
+            for (var i = 0; i < 20000; i++)
+            {
+                var inputs = i % 3 == 0 ? shared : (JsonMap)JsonText.Parse("{\"i\":" + (i / 2) + "}")!;
+                records.Add(new object?[] { run, inputs, "trial " + i, i % 2 == 0, i, i % 5 == 0 ? null : run, new JsonList { i, "x" } });
+            }
+            var direct = Written(w =>
+            {
+                foreach (var record in records)
+                {
+                    for (var c = 0; c < record.Length; c++) w.WriteRepeatedValue(record[c], c);
+                    w.EndRecord();
+                }
+            });
+            Assert.Equal(string.Concat(records.Select(Expected)), direct);
+        }
+
+        [Fact]
         public void HeaderAndLineBreaks()
         {
             Assert.Equal("\r\n\"A\",\"B \"\"x\"\"\"\r\n", Written(w =>

@@ -117,13 +117,14 @@ namespace WeaveEval.Commands
                 for (var i = 0; i < count; i++) row[i] = cells[i];
                 for (var i = 0; i < PropertyColumns.Count; i++) row[count + i] = PropertyColumns[i].Value(result);
                 var output = writer!;
+                // A run's names and a row's inputs repeat from trial to trial: written once, then copied.
                 if (layout == null)
                 {
-                    for (var i = 0; i < row.Length; i++) output.WriteValue(row[i]);
+                    for (var i = 0; i < row.Length; i++) output.WriteRepeatedValue(row[i], i);
                 }
                 else
                 {
-                    foreach (var position in layout) output.WriteValue(position < 0 ? null : row[position]);
+                    for (var i = 0; i < layout.Length; i++) output.WriteRepeatedValue(layout[i] < 0 ? null : row[layout[i]], i);
                 }
                 output.EndRecord();
             }

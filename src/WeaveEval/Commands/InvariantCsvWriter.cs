@@ -29,9 +29,15 @@ namespace WeaveEval.Commands
         private int used;
         private bool inRecord;
 
+        /// <summary>Counts the buffer's writes to the stream, so that a field written across one is not taken for a whole one.</summary>
+        private int flushes;
+
         // Nested values are written as JSON through one reused writer and buffer.
         private readonly MemoryStream jsonBytes = new MemoryStream();
         private Utf8JsonWriter? json;
+
+        /// <summary>The last field written in each column by <see cref="WriteRepeatedValue"/>: its value and bytes.</summary>
+        private LastField[] lastFields = new LastField[0];
 
         public InvariantCsvWriter(Stream stream)
         {
@@ -42,49 +48,48 @@ namespace WeaveEval.Commands
         [MethodImpl(HotPath.Optimize)]
         public void WriteValue(object? value)
         {
-            switch (value)
+            Separator();
+            WriteField(value);
+        }
+
+        /// <summary>
+        /// As <see cref="WriteValue"/>, for a writer whose cells repeat: a text or JSON value that is the same
+        /// object as the last one written in <paramref name="column"/> (a run's names on every trial, a row's
+        /// inputs on each of its trials) is copied as the bytes written then. Only for values nobody changes
+        /// between records: the direct export's results, which no script sees.
+        /// </summary>
+        [MethodImpl(HotPath.Optimize)]
+        public void WriteRepeatedValue(object? value, int column)
+        {
+            Separator();
+            if (!(value is string) && !(value is JsonMap) && !(value is JsonList))
             {
-                case null:
-                    WriteText(string.Empty);
-                    return;
-                case string text:
-                    WriteText(text);
-                    return;
-                case bool flag:
-                    WriteBytes(flag ? TrueField : FalseField);
-                    return;
-                case int integer:
-                    WriteInteger(integer);
-                    return;
-                case long integer:
-                    WriteInteger(integer);
-                    return;
-                case JsonMap _:
-                case JsonList _:
-                    WriteJson(value);
-                    return;
-                default:
-                    WriteText(InvariantCsv.Format(value));
-                    return;
+                WriteField(value);
+                return;
             }
+            if (column >= lastFields.Length) Array.Resize(ref lastFields, Math.Max(column + 1, lastFields.Length * 2));
+            ref var last = ref lastFields[column];
+            if (ReferenceEquals(last.Value, value))
+            {
+                Copy(last.Bytes!, 0, last.Length);
+                return;
+            }
+            var start = used;
+            var flushed = flushes;
+            WriteField(value);
+            if (flushed != flushes) return;
+            var length = used - start;
+            if (last.Bytes == null || last.Bytes.Length < length) last.Bytes = new byte[Math.Max(length, 64)];
+            Buffer.BlockCopy(buffer, start, last.Bytes, 0, length);
+            last.Length = length;
+            last.Value = value;
         }
 
         /// <summary>One field of the current record: the text, quoted, its quotes doubled.</summary>
-        [MethodImpl(HotPath.Optimize)]
         public void WriteText(string text)
         {
-            StartField(Utf8.GetMaxByteCount(text.Length) + 2);
-            var start = 0;
-            for (var quote = text.IndexOf('"'); quote >= 0; quote = text.IndexOf('"', start))
-            {
-                Encode(text, start, quote + 1 - start);
-                Room(1);
-                buffer[used++] = (byte)'"';
-                start = quote + 1;
-            }
-            Encode(text, start, text.Length - start);
-            Room(1);
-            buffer[used++] = (byte)'"';
+            Separator();
+            WriteQuoted(text);
         }
 
         /// <summary>Ends the current record.</summary>
@@ -116,6 +121,7 @@ namespace WeaveEval.Commands
             if (used == 0) return;
             stream.Write(buffer, 0, used);
             used = 0;
+            flushes++;
         }
 
         public void Dispose()
@@ -124,9 +130,67 @@ namespace WeaveEval.Commands
             json = null;
         }
 
+        /// <summary>The field of a value, from its opening quote to its closing one.</summary>
+        [MethodImpl(HotPath.Optimize)]
+        private void WriteField(object? value)
+        {
+            switch (value)
+            {
+                case null:
+                    WriteQuoted(string.Empty);
+                    return;
+                case string text:
+                    WriteQuoted(text);
+                    return;
+                case bool flag:
+                    Copy(flag ? TrueField : FalseField);
+                    return;
+                case int integer:
+                    WriteInteger(integer);
+                    return;
+                case long integer:
+                    WriteInteger(integer);
+                    return;
+                case JsonMap _:
+                case JsonList _:
+                    WriteJson(value);
+                    return;
+                default:
+                    WriteQuoted(InvariantCsv.Format(value));
+                    return;
+            }
+        }
+
+        /// <summary>The comma before every field of a record but its first.</summary>
+        private void Separator()
+        {
+            if (!inRecord)
+            {
+                inRecord = true;
+                return;
+            }
+            Room(1);
+            buffer[used++] = (byte)',';
+        }
+
+        [MethodImpl(HotPath.Optimize)]
+        private void WriteQuoted(string text)
+        {
+            Quote(Utf8.GetMaxByteCount(text.Length) + 1);
+            var start = 0;
+            for (var quote = text.IndexOf('"'); quote >= 0; quote = text.IndexOf('"', start))
+            {
+                Encode(text, start, quote + 1 - start);
+                Quote(0);
+                start = quote + 1;
+            }
+            Encode(text, start, text.Length - start);
+            Quote(0);
+        }
+
         private void WriteInteger(long integer)
         {
-            StartField(22);
+            Quote(21);
             Utf8Formatter.TryFormat(integer, new Span<byte>(buffer, used, 20), out var written);
             used += written;
             buffer[used++] = (byte)'"';
@@ -142,38 +206,22 @@ namespace WeaveEval.Commands
             json.Flush();
             var bytes = jsonBytes.GetBuffer();
             var length = (int)jsonBytes.Length;
-            StartField(length + 2);
+            Quote(length + 1);
             var start = 0;
             for (var quote = Array.IndexOf(bytes, (byte)'"', 0, length); quote >= 0; quote = Array.IndexOf(bytes, (byte)'"', start, length - start))
             {
                 Copy(bytes, start, quote + 1 - start);
-                Room(1);
-                buffer[used++] = (byte)'"';
+                Quote(0);
                 start = quote + 1;
             }
             Copy(bytes, start, length - start);
-            Room(1);
-            buffer[used++] = (byte)'"';
+            Quote(0);
         }
 
-        /// <summary>A field already quoted.</summary>
-        private void WriteBytes(byte[] field)
+        /// <summary>A quote (opening, closing, or the second of a doubled one), with room for <paramref name="more"/> bytes after it.</summary>
+        private void Quote(int more)
         {
-            if (inRecord)
-            {
-                Room(1);
-                buffer[used++] = (byte)',';
-            }
-            inRecord = true;
-            Copy(field, 0, field.Length);
-        }
-
-        /// <summary>The separator and the opening quote, with room for <paramref name="bytes"/> more.</summary>
-        private void StartField(int bytes)
-        {
-            Room(bytes + 2);
-            if (inRecord) buffer[used++] = (byte)',';
-            inRecord = true;
+            Room(more + 1);
             buffer[used++] = (byte)'"';
         }
 
@@ -183,6 +231,8 @@ namespace WeaveEval.Commands
             Room(Utf8.GetMaxByteCount(count));
             used += Utf8.GetBytes(text, start, count, buffer, used);
         }
+
+        private void Copy(byte[] bytes) => Copy(bytes, 0, bytes.Length);
 
         private void Copy(byte[] bytes, int start, int count)
         {
@@ -197,6 +247,13 @@ namespace WeaveEval.Commands
             if (used + bytes <= buffer.Length) return;
             Flush();
             if (bytes > buffer.Length) buffer = new byte[bytes];
+        }
+
+        private struct LastField
+        {
+            public object? Value;
+            public byte[]? Bytes;
+            public int Length;
         }
     }
 }
