@@ -157,11 +157,13 @@ namespace WeaveEval.Client
             {
                 // The items before an error are handed over before it.
                 Publish(batch);
+                TaskCompletionSource<bool>? waiting;
                 lock (gate)
                 {
                     completed = true;
-                    Wake(ref itemsWaiter);
+                    waiting = Take(ref itemsWaiter);
                 }
+                waiting?.TrySetResult(true);
             }
         }
 
@@ -197,25 +199,34 @@ namespace WeaveEval.Client
         private void FreeSlot()
         {
             if (Interlocked.Decrement(ref held) != refillAt) return;
-            lock (gate) Wake(ref roomWaiter);
+            TaskCompletionSource<bool>? waiting;
+            lock (gate) waiting = Take(ref roomWaiter);
+            waiting?.TrySetResult(true);
         }
 
         /// <summary>Hands the batch to the consumer; returns the list to collect the next one in.</summary>
         private List<T> Publish(List<T> batch)
         {
             if (batch.Count == 0) return batch;
+            TaskCompletionSource<bool>? waiting;
             lock (gate)
             {
                 batches.Enqueue(batch);
-                Wake(ref itemsWaiter);
+                waiting = Take(ref itemsWaiter);
             }
+            waiting?.TrySetResult(true);
             return new List<T>();
         }
 
-        private static void Wake(ref TaskCompletionSource<bool>? waiter)
+        /// <summary>
+        /// The waiter to wake, taken under the lock and completed after it: completing queues the waiter's
+        /// continuation and may wake a thread, which inside the lock kept the other side spinning on it.
+        /// </summary>
+        private static TaskCompletionSource<bool>? Take(ref TaskCompletionSource<bool>? waiter)
         {
-            waiter?.TrySetResult(true);
+            var taken = waiter;
             waiter = null;
+            return taken;
         }
 
         private static async Task WaitAsync(Task wait, CancellationToken ct)
