@@ -96,14 +96,9 @@ namespace WeaveEval.Commands
             var reads = new List<RunRead>();
             foreach (var group in groups)
             {
-                if (options.RequireIntersection)
-                {
-                    if (group.Group.Ids.Count > 0 && !group.Failed) AddRead(reads, group, group.Group.Ids.ToArray());
-                }
-                else
-                {
-                    foreach (var id in group.Group.Ids) AddRead(reads, group, new[] { id });
-                }
+                // A combined query is only sent once its runs are known to exist (checked above).
+                if (options.RequireIntersection && group.Failed) continue;
+                foreach (var ids in QueriesOf(group.Group)) AddRead(reads, group, ids);
             }
             var paging = PagingOptions.ForEvalResults(options.PageSize, options.MaximumItems, options.ThrottleLimit);
             var steps = PagedReader.ReadAsync(reads.Select(r => r.Group.Client.EvalResultsList(QueryFor(r))).ToList(), paging, token)
@@ -146,10 +141,16 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>The run ids of each query the call will send: one run, or (RequireIntersection) the runs of one project.</summary>
-        private IEnumerable<IReadOnlyList<string>> QueryRunIds() =>
-            runs.Groups.Where(g => g.Ids.Count > 0).SelectMany(g => options.RequireIntersection
-                ? new[] { (IReadOnlyList<string>)g.Ids.ToArray() }
-                : g.Ids.Select(id => (IReadOnlyList<string>)new[] { id }));
+        private IEnumerable<IReadOnlyList<string>> QueryRunIds() => runs.Groups.SelectMany(QueriesOf);
+
+        /// <summary>The run ids of each query of one project's runs.</summary>
+        private IEnumerable<IReadOnlyList<string>> QueriesOf(RunIdGroup group)
+        {
+            if (group.Ids.Count == 0) return Array.Empty<IReadOnlyList<string>>();
+            return options.RequireIntersection
+                ? new[] { (IReadOnlyList<string>)group.Ids.ToArray() }
+                : group.Ids.Select(id => (IReadOnlyList<string>)new[] { id });
+        }
 
         /// <summary>A query of the runs; with -FailedOnly, of their true/false scores, and none when they have none.</summary>
         private void AddRead(List<RunRead> reads, GroupRead group, IReadOnlyList<string> ids)

@@ -329,18 +329,7 @@ namespace WeaveEval.Emulator.Tests.EvalResults
             var store = SeededStore();
             var pas = "019f4c56-ea9c-7d4b-94a0-9ee2dc5c9331";
             const string lateId = "019f6000-0000-7000-8000-0000000000aa";
-            store.AddCall(new CallRecord
-            {
-                Id = lateId,
-                ProjectId = SupportBotScenario.ProjectId,
-                OpName = "weave:///acme-ai/support-bot/op/late_added_scorer.score:" + WeaveDigest.OfText("late"),
-                TraceId = "019f4c56-e6b4-7b51-a0c3-5e2f9d41c7a8",
-                ParentId = pas,
-                StartedAt = DateTime.Parse("2026-07-13T10:00:00Z").ToUniversalTime(),
-                EndedAt = DateTime.Parse("2026-07-13T10:00:01Z").ToUniversalTime(),
-                Attributes = Json.Bytes("{\"weave\":{\"score\":\"true\",\"prediction_id\":\"019f4c56-ea9f-7afc-94da-3bdd19614774\",\"scorer\":\"weave:///acme-ai/support-bot/object/late_added_scorer:" + WeaveDigest.OfText("late obj") + "\",\"evaluation_run_id\":\"" + A + "\"}}"),
-                Output = Json.Bytes("0.5"),
-            });
+            AddLateScorer(store, lateId, pas, "0.5", predictionId: "019f4c56-ea9f-7afc-94da-3bdd19614774");
 
             var response = await QueryOkAsync(store, Body(Quote(A), "\"include_summary\":true,\"limit\":1"));
 
@@ -368,21 +357,28 @@ namespace WeaveEval.Emulator.Tests.EvalResults
 
             var pas = (string)before["predict_and_score_call_id"]!;
             Assert.DoesNotContain("late_added_scorer", before["scores"]!.AsObject().Select(p => p.Key));
-            store.AddCall(new CallRecord
-            {
-                Id = "019f6000-0000-7000-8000-0000000000ab",
-                ProjectId = SupportBotScenario.ProjectId,
-                OpName = "weave:///acme-ai/support-bot/op/late_added_scorer.score:" + WeaveDigest.OfText("late"),
-                TraceId = "019f4c56-e6b4-7b51-a0c3-5e2f9d41c7a8",
-                ParentId = pas,
-                StartedAt = DateTime.Parse("2026-07-13T10:00:00Z").ToUniversalTime(),
-                EndedAt = DateTime.Parse("2026-07-13T10:00:01Z").ToUniversalTime(),
-                Attributes = Json.Bytes("{\"weave\":{\"score\":\"true\",\"scorer\":\"weave:///acme-ai/support-bot/object/late_added_scorer:" + WeaveDigest.OfText("late obj") + "\",\"evaluation_run_id\":\"" + A + "\"}}"),
-                Output = Json.Bytes("0.25"),
-            });
+            AddLateScorer(store, "019f6000-0000-7000-8000-0000000000ab", pas, "0.25");
             var after = FirstTrial(await QueryOkAsync(store, Body(Quote(A), "\"limit\":1")));
             Assert.Equal(pas, (string)after["predict_and_score_call_id"]!);
             Assert.Equal(0.25, (double)after["scores"]!["late_added_scorer"]!);
+        }
+
+        /// <summary>A scorer call ('late_added_scorer', output <paramref name="output"/>) added under a predict_and_score call of run A after it was logged.</summary>
+        private static void AddLateScorer(EmulatorStore store, string id, string predictAndScoreId, string output, string? predictionId = null)
+        {
+            var prediction = predictionId is null ? "" : "\"prediction_id\":\"" + predictionId + "\",";
+            store.AddCall(new CallRecord
+            {
+                Id = id,
+                ProjectId = SupportBotScenario.ProjectId,
+                OpName = "weave:///acme-ai/support-bot/op/late_added_scorer.score:" + WeaveDigest.OfText("late"),
+                TraceId = "019f4c56-e6b4-7b51-a0c3-5e2f9d41c7a8",
+                ParentId = predictAndScoreId,
+                StartedAt = DateTime.Parse("2026-07-13T10:00:00Z").ToUniversalTime(),
+                EndedAt = DateTime.Parse("2026-07-13T10:00:01Z").ToUniversalTime(),
+                Attributes = Json.Bytes("{\"weave\":{\"score\":\"true\"," + prediction + "\"scorer\":\"weave:///acme-ai/support-bot/object/late_added_scorer:" + WeaveDigest.OfText("late obj") + "\",\"evaluation_run_id\":\"" + A + "\"}}"),
+                Output = Json.Bytes(output),
+            });
         }
 
         [Fact]
