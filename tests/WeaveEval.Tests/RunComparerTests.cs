@@ -68,12 +68,25 @@ namespace WeaveEval.Tests
         [Fact]
         public void Lower_is_better_names_a_scorer_and_all_its_paths()
         {
-            var rules = new ComparisonRules(lowerIsBetter: new[] { "Latency", "cost.usd" });
-            Assert.True(rules.IsLowerBetter("latency"));
-            Assert.True(rules.IsLowerBetter("latency.p50"));
-            Assert.True(rules.IsLowerBetter("cost.usd"));
-            Assert.False(rules.IsLowerBetter("cost.tokens"));
-            Assert.False(rules.IsLowerBetter("accuracy"));
+            var rules = new ComparisonRules(lowerIsBetter: new[] { "Latency", "cost.usd", "v1.judge" });
+            Assert.True(rules.IsLowerBetter("latency", "latency"));
+            Assert.True(rules.IsLowerBetter("latency.p50", "latency"));
+            Assert.True(rules.IsLowerBetter("cost.usd", "cost"));
+            Assert.False(rules.IsLowerBetter("cost.tokens", "cost"));
+            Assert.False(rules.IsLowerBetter("accuracy", "accuracy"));
+            // A scorer key with a dot of its own: its paths are its, not those of the part before the dot.
+            Assert.True(rules.IsLowerBetter("v1.judge.latency", "v1.judge"));
+            Assert.False(rules.IsLowerBetter("v1.other", "v1.other"));
+        }
+
+        [Fact]
+        public void Lower_is_better_follows_a_scorer_key_that_has_a_dot()
+        {
+            var comparer = new RunComparer(Baseline, new[] { Candidate }, new ComparisonRules(lowerIsBetter: new[] { "v1.judge" }), "e", "p");
+            var latency = (double seconds) => new JsonMap { ["v1.judge"] = new JsonMap { ["latency"] = seconds } };
+            var described = comparer.Add(Row("r1", (Baseline, latency(2.0)), (Candidate, latency(1.0))), describe: true)!;
+            Assert.Equal(("v1.judge.latency", "Improved"), (described.Single().Scorer, described.Single().Change));
+            Assert.True(comparer.Results().Single().LowerIsBetter);
         }
 
         [Fact]

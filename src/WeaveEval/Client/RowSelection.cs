@@ -287,8 +287,7 @@ namespace WeaveEval.Client
         /// <summary>A dotted path with no empty level ('\.' is a dot inside a name).</summary>
         private static void CheckPath(string path, string key, Func<string> where)
         {
-            var levels = path.Replace("\\.", "\u0001").Split('.');
-            if (levels.Any(level => level.Length == 0))
+            if (HasEmptyLevel(path))
             {
                 throw Invalid(InvalidFilterId, $"{where()}: {key} '{path}' has an empty level; levels are separated by '.', and '\\.' is a dot inside a name.");
             }
@@ -367,8 +366,7 @@ namespace WeaveEval.Client
 
             string Path(string path)
             {
-                var levels = path.Replace("\\.", "\u0001").Split('.');
-                if (path.Length == 0 || levels.Any(level => level.Length == 0))
+                if (HasEmptyLevel(path))
                 {
                     throw Invalid(InvalidSortId, $"-SortBy '{text}' has an empty name or level. " + SortHelp);
                 }
@@ -377,6 +375,9 @@ namespace WeaveEval.Client
         }
 
         private const string SortHelp = "An entry is a scorer ('similarity', 'LLMJudge.score' or 'Score.similarity'), 'Input.<field>', 'Output' or 'Output.<field>', or 'Difference:<scorer>'.";
+
+        /// <summary>A path that is empty or has an empty level between its dots ('\.' is a dot inside a name).</summary>
+        private static bool HasEmptyLevel(string path) => path.Replace("\\.", "\u0001").Split('.').Any(level => level.Length == 0);
 
         private static bool StartsWith(string text, string prefix) => text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
 

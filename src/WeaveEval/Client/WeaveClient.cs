@@ -175,9 +175,9 @@ namespace WeaveEval.Client
             var (bytes, requestLine) = await ReadSmallBodyAsync(request, ct).ConfigureAwait(false);
             var document = ParseDocument(bytes, requestLine, (ref Utf8JsonReader reader) => JsonText.ReadValue(ref reader)) as JsonMap
                 ?? throw new WeaveProtocolException($"The response of {requestLine} is not a JSON object.");
-            var warnings = document["warnings"] as JsonList;
-            LogWarnings(warnings, new HashSet<string>(StringComparer.Ordinal));
-            var warningTexts = warnings?.Select(Mapping.AsText).Where(text => !string.IsNullOrEmpty(text)).Select(text => transport.Scrub(text!)).ToList();
+            // The server's warnings, scrubbed once: logged (each text once) and kept on the summary.
+            var warningTexts = (document["warnings"] as JsonList)?.Select(Mapping.AsText).Where(text => !string.IsNullOrEmpty(text)).Select(text => transport.Scrub(text!)).ToList();
+            foreach (var text in warningTexts?.Distinct(StringComparer.Ordinal) ?? Enumerable.Empty<string>()) Log.Warning("The server warned: " + text);
             return Mapping.ToSummary(document["summary"] as JsonMap, Entity, Project, warningTexts);
         }
 
@@ -402,16 +402,6 @@ namespace WeaveEval.Client
         private static async IAsyncEnumerable<TOut> MapAsync<TIn, TOut>(IAsyncEnumerable<TIn> source, Func<TIn, TOut> map, [EnumeratorCancellation] CancellationToken ct)
         {
             await foreach (var item in source.WithCancellation(ct).ConfigureAwait(false)) yield return map(item);
-        }
-
-        private void LogWarnings(IEnumerable<object?>? warnings, HashSet<string> warned)
-        {
-            if (warnings == null) return;
-            foreach (var warning in warnings)
-            {
-                var text = Mapping.AsText(warning);
-                if (!string.IsNullOrEmpty(text) && warned.Add(text!)) Log.Warning("The server warned: " + transport.Scrub(text!));
-            }
         }
 
         /// <summary>

@@ -22,15 +22,12 @@ namespace WeaveEval.Client
         public double Tolerance { get; }
 
         /// <summary>
-        /// True when smaller values of the dimension win: it, or its scorer (the part before the first dot),
-        /// was named — so <c>-LowerIsBetter latency</c> covers <c>latency.p50</c> too.
+        /// True when smaller values of the dimension win: it, or the scorer it belongs to, was named — so
+        /// <c>-LowerIsBetter latency</c> covers <c>latency.p50</c> too. The scorer is the key the scores
+        /// have it under, which may itself hold dots (<c>v1.judge</c> of <c>v1.judge.latency</c>).
         /// </summary>
-        public bool IsLowerBetter(string scorer)
-        {
-            if (lowerIsBetter.Contains(scorer)) return true;
-            var dot = scorer.IndexOf('.');
-            return dot > 0 && lowerIsBetter.Contains(scorer.Substring(0, dot));
-        }
+        public bool IsLowerBetter(string dimension, string scorerKey) =>
+            lowerIsBetter.Contains(dimension) || lowerIsBetter.Contains(scorerKey);
 
         /// <summary>
         /// One value from the trials of one row (in trial order): see <see cref="TrialAggregation"/>. Binary

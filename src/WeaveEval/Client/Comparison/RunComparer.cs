@@ -16,6 +16,9 @@ namespace WeaveEval.Client
         private readonly string project;
         private readonly Dictionary<string, int> sideOf = new Dictionary<string, int>(StringComparer.Ordinal);
         private readonly Dictionary<string, string> valueTypes = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>The scorer (top-level key of the scores) of each dimension, for -LowerIsBetter.</summary>
+        private readonly Dictionary<string, string> scorerKeys = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly List<string> dimensionOrder = new List<string>();
         private readonly HashSet<string> seenDimensions = new HashSet<string>(StringComparer.Ordinal);
         private readonly Dictionary<string, Totals>[] totals;
@@ -79,8 +82,7 @@ namespace WeaveEval.Client
                 if (!sideOf.TryGetValue(trial.EvaluationRunId, out var side)) continue;
                 present[side] = true;
                 if (firstTrial[side] == null) firstTrial[side] = trial;
-                if (trial.Scores == null) continue;
-                foreach (var pair in trial.Scores) Collect(pair.Key, pair.Value, side, sides, values, rowDimensions);
+                foreach (var pair in trial.Scores) Collect(pair.Key, pair.Key, pair.Value, side, sides, values, rowDimensions, onlyScorer);
             }
             for (var c = 0; c < CandidateRunIds.Count; c++)
             {
@@ -93,11 +95,10 @@ namespace WeaveEval.Client
             {
                 foreach (var scorer in rowDimensions)
                 {
-                    if (onlyScorer != null && !string.Equals(scorer, onlyScorer, StringComparison.Ordinal)) continue;
                     var perSide = values[scorer];
                     if (perSide[0] == null && perSide[c + 1] == null) continue;
                     var binary = valueTypes[scorer] == "binary";
-                    var lowerIsBetter = rules.IsLowerBetter(scorer);
+                    var lowerIsBetter = rules.IsLowerBetter(scorer, scorerKeys[scorer]);
                     var baseline = perSide[0] == null ? null : rules.Aggregate(perSide[0]!, binary, lowerIsBetter);
                     var candidate = perSide[c + 1] == null ? null : rules.Aggregate(perSide[c + 1]!, binary, lowerIsBetter);
                     var (delta, change) = rules.Classify(baseline, candidate, lowerIsBetter);
@@ -151,7 +152,7 @@ namespace WeaveEval.Client
                         Unchanged = total.Unchanged,
                         OnlyInBaseline = total.OnlyInBaseline,
                         OnlyInCandidate = total.OnlyInCandidate,
-                        LowerIsBetter = rules.IsLowerBetter(scorer),
+                        LowerIsBetter = rules.IsLowerBetter(scorer, scorerKeys[scorer]),
                         TrialAggregation = rules.Aggregation,
                         BaselineModelName = ModelName(BaselineRunId),
                         CandidateModelName = ModelName(CandidateRunIds[c]),
@@ -167,16 +168,17 @@ namespace WeaveEval.Client
 
         /// <summary>
         /// The walk of one score, named as the server's summary names its dimensions: a dict recurses with a
-        /// dotted path; true/false and numbers are values; text, lists and nulls are not compared.
+        /// dotted path; true/false and numbers are values; text, lists and nulls are not compared. With
+        /// <paramref name="onlyScorer"/>, the other dimensions are not collected.
         /// </summary>
-        private void Collect(string scorer, object? value, int side, int sides, Dictionary<string, List<double>?[]> values, List<string> rowDimensions)
+        private void Collect(string scorerKey, string scorer, object? value, int side, int sides, Dictionary<string, List<double>?[]> values, List<string> rowDimensions, string? onlyScorer)
         {
             double number;
             string type;
             switch (value)
             {
                 case JsonMap map:
-                    foreach (var pair in map) Collect(scorer + "." + pair.Key, pair.Value, side, sides, values, rowDimensions);
+                    foreach (var pair in map) Collect(scorerKey, scorer + "." + pair.Key, pair.Value, side, sides, values, rowDimensions, onlyScorer);
                     return;
                 case bool passed:
                     number = passed ? 1 : 0;
@@ -193,7 +195,9 @@ namespace WeaveEval.Client
                 default:
                     return;
             }
+            if (onlyScorer != null && !string.Equals(scorer, onlyScorer, StringComparison.Ordinal)) return;
             if (!valueTypes.ContainsKey(scorer)) valueTypes[scorer] = type;
+            if (!scorerKeys.ContainsKey(scorer)) scorerKeys[scorer] = scorerKey;
             if (!values.TryGetValue(scorer, out var perSide))
             {
                 values[scorer] = perSide = new List<double>?[sides];
