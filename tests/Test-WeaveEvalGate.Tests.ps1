@@ -64,6 +64,7 @@ Describe 'Test-WeaveEvalGate' {
             $capture = Invoke-WeaveCaptured { Test-WeaveEvalGate -EvaluationRunId $demo.RunA -MinimumRows 1 } -Emulator $emulator
             $queries = @($capture.Requests | Where-Object Path -match 'eval_results/query$')
             $queries.Count | Should -Be 1
+            $queries[0].Body | Should -Match '"include_rows":\s*false'
             $capture.Errors | Should -BeNullOrEmpty
         }
 
@@ -108,7 +109,9 @@ Describe 'Test-WeaveEvalGate' {
             $withCost = Invoke-WeaveCaptured { Test-WeaveEvalGate -EvaluationRunId $demo.RunA -MaximumCostPerRow 1 } -Emulator $emulator
             ($withCost.Requests | Where-Object Path -match 'eval_results/query$').Body | Should -Match '"include_costs":\s*true'
             $without = Invoke-WeaveCaptured { Test-WeaveEvalGate -EvaluationRunId $demo.RunA -MinimumRows 1 } -Emulator $emulator
-            ($without.Requests | Where-Object Path -match 'eval_results/query$').Body | Should -Not -Match 'include_costs'
+            $queries = @($without.Requests | Where-Object Path -match 'eval_results/query$')
+            $queries.Count | Should -Be 1
+            $queries[0].Body | Should -Not -Match 'include_costs'
         }
 
         It 'fails a cost rule for a run the server cannot price, saying why' {
@@ -191,6 +194,20 @@ Describe 'Test-WeaveEvalGate' {
             $result.Passed | Should -BeFalse
             $result.Rules.Count | Should -Be 1
             $result.Rules[0].Message | Should -Be "Run $($demo.MissingId) not found in project acme-ai/support-bot."
+        }
+
+        It 'fails a gate that was given no run at all (an empty pipe)' {
+            $result = @() | Test-WeaveEvalGate -MinimumScore @{ exact_match = 0.5 }
+            $result.Passed | Should -BeFalse
+            $result.Rules.Count | Should -Be 1
+            $result.Rules[0].Message | Should -Match 'No evaluation run was given'
+        }
+
+        It 'refuses an unusable run id as InvalidArgument and gates the others' {
+            $result = Test-WeaveEvalGate -EvaluationRunId ' ', $demo.RunA -MinimumRows 1 -ErrorVariable failures -ErrorAction SilentlyContinue
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -Match '^WeaveEval\.InvalidArgument'
+            $result.EvaluationRunId | Should -Be @($demo.RunA)
         }
     }
 
@@ -377,6 +394,7 @@ try { Test-WeaveEvalGate -EvaluationRunId '$($demo.RunA)' -MinimumRows 100 -Thro
             $child = Invoke-GateInChild -Script "`$ErrorActionPreference = 'Stop'`nTest-WeaveEvalGate -EvaluationRunId '$($demo.RunA)' -MinimumRows 100 -Throw`n'not reached'"
             $child.ExitCode | Should -Not -Be 0
             $child.Stdout | Should -Not -Contain 'not reached'
+            $child.Stderr | Should -Match 'rules? failed|GateFailed'
         }
     }
 }

@@ -126,6 +126,16 @@ namespace WeaveEval.Tests
 
         private static Hashtable Map(string key, object value) => new Hashtable { [key] = value };
 
+        [Fact]
+        public void A_gate_without_runs_fails()
+        {
+            var result = GateEvaluator.Evaluate(Rules(("MinimumScore", Map("exact_match", 0.5))), new GatedRun[0], null);
+            Assert.False(result.Passed);
+            var rule = Assert.Single(result.Rules);
+            Assert.Equal(("Complete", false), (rule.Rule, rule.Passed));
+            Assert.Contains("No evaluation run", rule.Message);
+        }
+
         [Theory]
         [InlineData(0.75, true)]
         [InlineData(0.76, false)]

@@ -45,6 +45,17 @@ namespace WeaveEval.Tests
         }
 
         [Fact]
+        public void CellTextIsInvariant()
+        {
+            // The texts themselves, pinned: the theory above compares with InvariantCsv.Format.
+            Assert.Equal("\"0.1\",\"1E-07\",\"-2.5E+300\",\"NaN\",\"true\",\"-9223372036854775808\",\"2026-12-07T01:02:03.456Z\",\"00:00:01.5000000\"\r\n", Written(w =>
+            {
+                foreach (var cell in new object?[] { 0.1, 1e-7, -2.5e300, double.NaN, true, long.MinValue, new DateTime(2026, 12, 7, 1, 2, 3, 456, DateTimeKind.Utc), TimeSpan.FromSeconds(1.5) }) w.WriteValue(cell);
+                w.EndRecord();
+            }));
+        }
+
+        [Fact]
         public void FieldsLargerThanTheBufferAndRecordsAcrossFlushesAreWhole()
         {
             // A field of quotes larger than the writer's buffer, and enough records that several flushes fall

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using WeaveEval.Client;
 using WeaveEval.Gate;
@@ -90,7 +91,7 @@ namespace WeaveEval.Commands
             if (JUnitPath != null) JUnitPath = GetUnresolvedProviderPathFromPSPath(JUnitPath);
         }
 
-        protected override void ProcessRecord() => runs.Add(ResolveConnection(), EvaluationRunId);
+        protected override void ProcessRecord() => runs.Add(ResolveConnection(), EvaluationRunId.Where(id => !WriteErrorIfUnusable(id, "evaluation run id")));
 
         protected override void EndProcessing()
         {
@@ -136,7 +137,7 @@ namespace WeaveEval.Commands
                     CancellationToken);
                 ForEach(summarised, outcome =>
                 {
-                    if (!outcome.Succeeded) throw outcome.Exception!;
+                    if (!outcome.Succeeded) ExceptionDispatchInfo.Capture(outcome.Exception!).Throw();
                     summaries[outcome.Input] = outcome.Value!;
                     return true;
                 });

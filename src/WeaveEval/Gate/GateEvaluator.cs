@@ -54,6 +54,8 @@ namespace WeaveEval.Gate
             if (rules == null) throw new ArgumentNullException(nameof(rules));
             if (runs == null) throw new ArgumentNullException(nameof(runs));
             var results = new List<GateRuleResult>();
+            // No run at all (an empty pipe, a listing that found nothing) checks nothing, which must not pass.
+            if (runs.Count == 0) results.Add(new GateRuleResult { Rule = CompleteRule, Message = "No evaluation run was given to the gate: there is nothing to pass." });
             if (baseline != null) results.Add(Completeness(baseline, rules.AllowIncomplete, "Baseline run"));
             foreach (var run in runs)
             {
