@@ -12,7 +12,8 @@ namespace WeaveEval.Tests
 {
     public class GateRulesTests
     {
-        private static GateRules Parse(params (string Key, object? Value)[] settings) =>
+        /// <summary>The rules of these settings, given as parameters.</summary>
+        internal static GateRules Parse(params (string Key, object? Value)[] settings) =>
             GateRules.Parse(new[] { ("the parameters", settings.Select(s => new KeyValuePair<string, object?>(s.Key, s.Value))) });
 
         private static Hashtable Map(params (string Key, object Value)[] entries)
@@ -121,8 +122,7 @@ namespace WeaveEval.Tests
         private static string Continuous(string key, double mean) =>
             $"{{\"scorer_key\": \"{key}\", \"path\": null, \"value_type\": \"continuous\", \"trial_count\": 4, \"numeric_mean\": {mean.ToString(System.Globalization.CultureInfo.InvariantCulture)}, \"numeric_count\": 4}}";
 
-        private static GateRules Rules(params (string Key, object? Value)[] settings) =>
-            GateRules.Parse(new[] { ("the parameters", settings.Select(s => new KeyValuePair<string, object?>(s.Key, s.Value))) });
+        private static GateRules Rules(params (string Key, object? Value)[] settings) => GateRulesTests.Parse(settings);
 
         private static Hashtable Map(string key, object value) => new Hashtable { [key] = value };
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
@@ -67,6 +68,22 @@ namespace WeaveEval.Tests
             Assert.Null(map["k3"]);
             map["again"] = 1;
             Assert.Equal(1, map["AGAIN"]);
+        }
+
+        [Fact]
+        public void ChangingTheMapWhileWalkingItIsAnError()
+        {
+            JsonMap Map() => (JsonMap)JsonText.Parse("{\"a\":1,\"b\":2,\"c\":3}")!;
+            var pairs = Map();
+            Assert.Throws<InvalidOperationException>(() => { foreach (var pair in pairs) ((IDictionary)pairs).Remove(pair.Key); });
+            var keys = Map();
+            Assert.Throws<InvalidOperationException>(() => { foreach (var key in keys.Keys) keys["new" + key] = 0; });
+            var entries = Map();
+            Assert.Throws<InvalidOperationException>(() => { foreach (DictionaryEntry entry in (IDictionary)entries) ((IDictionary)entries).Clear(); });
+            // Replacing a value is not a change of the keys.
+            var values = Map();
+            foreach (var key in values.Keys) values[key] = 0L;
+            Assert.Equal(new object?[] { 0L, 0L, 0L }, values.Select(p => p.Value));
         }
 
         [Fact]

@@ -172,7 +172,10 @@ namespace WeaveEval.Client
                         case "predict_and_score_call_id": result.PredictAndScoreCallId = ReadString(ref reader) ?? string.Empty; break;
                         case "predict_call_id": result.PredictionId = ReadString(ref reader); break;
                         case "model_output": result.Output = JsonText.ReadValue(ref reader); break;
-                        case "scores": result.Scores = ReadMap(ref reader) ?? new JsonMap(); break;
+                        case "scores":
+                            // A trial without scores keeps none: EvalResult makes its empty map when asked.
+                            if (ReadMap(ref reader) is JsonMap scores) result.Scores = scores;
+                            break;
                         case "model_latency_seconds": result.ModelLatencySeconds = Mapping.AsDouble(JsonText.ReadValue(ref reader)); break;
                         case "total_tokens": result.TotalTokens = Mapping.AsLong(JsonText.ReadValue(ref reader)); break;
                         case "total_cost": result.TotalCost = Mapping.AsDouble(JsonText.ReadValue(ref reader)); break;

@@ -35,7 +35,7 @@ namespace WeaveEval.Commands
         public FileInfo Commit()
         {
             Finish();
-            // The text and JSON writers flush into the file's stream when disposed: before it is closed.
+            // Finish wrote what the writer held into the file's stream; the writer is done before the file is put in place.
             Close();
             return Target.Commit();
         }

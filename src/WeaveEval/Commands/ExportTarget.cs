@@ -79,7 +79,6 @@ namespace WeaveEval.Commands
             }
         }
 
-
         /// <summary>Puts the new content in place of the target (see <see cref="AtomicFile.Commit"/>).</summary>
         public FileInfo Commit()
         {

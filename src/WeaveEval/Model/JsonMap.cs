@@ -28,6 +28,9 @@ namespace WeaveEval
         private Dictionary<string, int>? positions;
         private KeyList? keyList;
 
+        /// <summary>Counts keys added and removed, so that a walk of the map notices it changing under it (as a list's did).</summary>
+        private int version;
+
         public JsonMap() : this(StringComparer.OrdinalIgnoreCase) { }
 
         private JsonMap(StringComparer comparer) { this.comparer = comparer; }
@@ -84,7 +87,12 @@ namespace WeaveEval
 
         public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
         {
-            for (var i = 0; i < count; i++) yield return entries[i];
+            var at = version;
+            for (var i = 0; i < count; i++)
+            {
+                yield return entries[i];
+                CheckUnchanged(at);
+            }
         }
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -126,6 +134,7 @@ namespace WeaveEval
         {
             entries = NoEntries;
             count = 0;
+            version++;
             positions = null;
         }
 
@@ -136,6 +145,7 @@ namespace WeaveEval
             var at = key is string text ? IndexOf(text) : -1;
             if (at < 0) return;
             count--;
+            version++;
             Array.Copy(entries, at + 1, entries, at, count - at);
             entries[count] = default;
             positions = null;
@@ -145,6 +155,11 @@ namespace WeaveEval
         void ICollection.CopyTo(Array array, int index)
         {
             foreach (var pair in this) array.SetValue(new DictionaryEntry(pair.Key, pair.Value), index++);
+        }
+
+        private void CheckUnchanged(int seen)
+        {
+            if (seen != version) throw new InvalidOperationException("The map was changed while it was being enumerated.");
         }
 
         private int IndexOf(string key)
@@ -161,6 +176,7 @@ namespace WeaveEval
         {
             if (count == entries.Length) Array.Resize(ref entries, count == 0 ? 4 : count * 2);
             entries[count++] = new KeyValuePair<string, object?>(key, value);
+            version++;
             if (positions != null) positions.Add(key, count - 1);
             else if (count > ScannedKeys) IndexKeys();
         }
@@ -188,7 +204,12 @@ namespace WeaveEval
 
             public IEnumerator<string> GetEnumerator()
             {
-                for (var i = 0; i < map.count; i++) yield return map.entries[i].Key;
+                var at = map.version;
+                for (var i = 0; i < map.count; i++)
+                {
+                    yield return map.entries[i].Key;
+                    map.CheckUnchanged(at);
+                }
             }
 
             IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -204,7 +225,13 @@ namespace WeaveEval
             private readonly JsonMap map;
             private int position = -1;
 
-            public Enumerator(JsonMap map) { this.map = map; }
+            private readonly int version;
+
+            public Enumerator(JsonMap map)
+            {
+                this.map = map;
+                version = map.version;
+            }
 
             public DictionaryEntry Entry => new DictionaryEntry(map.entries[position].Key, map.entries[position].Value);
 
@@ -214,7 +241,11 @@ namespace WeaveEval
 
             public object Current => Entry;
 
-            public bool MoveNext() => ++position < map.count;
+            public bool MoveNext()
+            {
+                map.CheckUnchanged(version);
+                return ++position < map.count;
+            }
 
             public void Reset() => position = -1;
         }

@@ -35,9 +35,9 @@ namespace WeaveEval.Emulator.EvalResults
     }
 
     /// <summary>
-    /// Trials of the requested evaluations grouped by row digest and sorted by it. On loopback
-    /// built once per (store version, project, ids) and shared by every page, filter, sort and summary of that
-    /// query; with a trial cost built again for every request.
+    /// Trials of the requested evaluations grouped by row digest and sorted by it, built once per (store
+    /// version, project, ids) and shared by every page, filter, sort and summary of that query (a trial cost
+    /// charges the server's regrouping per request as time, see <see cref="EvalResultsRoute"/>).
     /// </summary>
     internal sealed class EvalResultsIndex
     {

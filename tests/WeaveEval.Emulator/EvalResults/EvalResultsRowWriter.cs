@@ -24,6 +24,7 @@ namespace WeaveEval.Emulator.EvalResults
         private readonly EvalResultsIndex index;
         private readonly EvalResultsRequest request;
         private bool resolveRefs;
+        private byte[]?[]? rowTexts;
 
         public EvalResultsRowWriter(EmulatorStore store, EvalResultsIndex index, EvalResultsRequest request)
         {
@@ -65,8 +66,10 @@ namespace WeaveEval.Emulator.EvalResults
         /// </summary>
         public void WriteRow(Utf8JsonWriter writer, int position)
         {
-            var shape = $"{request.IncludeRawDataRows}\u0001{resolveRefs}\u0001{request.IncludeChildren}\u0001{request.IncludeCosts}";
-            var texts = index.RowTexts.GetOrAdd(shape, _ => new byte[]?[index.Rows.Length]);
+            // The page's texts: looked up once per writer (the shape is fixed once the refs are checked).
+            var texts = rowTexts ??= index.RowTexts.GetOrAdd(
+                $"{request.IncludeRawDataRows}\u0001{resolveRefs}\u0001{request.IncludeChildren}\u0001{request.IncludeCosts}",
+                _ => new byte[]?[index.Rows.Length]);
             var text = Volatile.Read(ref texts[position]);
             if (text is null)
             {
