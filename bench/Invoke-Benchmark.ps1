@@ -307,9 +307,8 @@ $result = @{ Module = $module; Sequential = $sequential; Count = $ids.Count }
         $bare.Add((Measure-Command { & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command 'exit' }).TotalSeconds)
         $import.Add((Measure-Command { & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $importCommand }).TotalSeconds)
     }
-    $median = { param($values) $sorted = @($values | Sort-Object); $sorted[[int][math]::Floor($sorted.Count / 2)] }
-    $bareMedian = & $median $bare
-    $importMedian = & $median $import
+    $bareMedian = Get-Median $bare
+    $importMedian = Get-Median $import
     Add-Figure 'pwsh -NoProfile -c exit (median)' $bareMedian 's'
     Add-Figure 'pwsh -NoProfile -c "Import-Module WeaveEval; exit" (median)' $importMedian 's'
     Add-Figure 'import: (start + Import-Module) / bare start' ($importMedian / $bareMedian) 'ratio' (Test-Target ($importMedian / $bareMedian) '<=' 1.3)
@@ -359,6 +358,10 @@ foreach ($profileName in $Profile) {
             $runId = $generated.sdkRunIds[0]
             $arguments = Merge $common @{ Project = $project; RunId = $runId; Csv = (Join-Path $scratch "$project.csv"); Rows = $generated.rows }
 
+            # Untimed first: the emulator derives each row's text the first time a query of its shape reads
+            # it and keeps it (a remote server's work is charged as time); whichever timed child came first
+            # would pay that CPU otherwise.
+            $null = Invoke-Child -Arguments $arguments -Script $downloadScript
             $download = Invoke-Child -Arguments $arguments -Script $downloadScript
             $null = Invoke-RestMethod -Method Delete -Uri "$base/__emulator/requests"
             $export = Invoke-Child -Arguments $arguments -Script $exportScript
@@ -367,9 +370,6 @@ foreach ($profileName in $Profile) {
             $inMemory = $size -le $InMemoryLimit
             $parse = if ($inMemory) { Invoke-Child -Arguments $arguments -Script $parseScript }
             $peaks[$size] = $export.PeakWorkingSetMB
-            Add-Figure "$p one unpaged download $size" $download.Seconds 's' '' "$([math]::Round($download.Bytes / 1MB, 1)) MB of JSON in one response"
-            Add-Figure "$p export (Get-WeaveEvalResult | Export-Csv) $size" $export.Seconds 's' '' "peak working set $($export.PeakWorkingSetMB) MB; $($requests.Count) requests ($(@($requests | Where-Object path -like '*eval_results*').Count) eval_results)"
-            if ($parse) { Add-Figure "$p parse and emit (Get-WeaveEvalResult > `$null) $size" $parse.Seconds 's' '' "peak working set $($parse.PeakWorkingSetMB) MB" }
             $directArguments = Merge $arguments @{ Csv = (Join-Path $scratch "$project-direct.csv"); Format = 'Csv' }
             $direct = Invoke-Child -Arguments $directArguments -Script $directScript
             $exportTimes = @($export.Seconds)
@@ -378,13 +378,17 @@ foreach ($profileName in $Profile) {
                 $exportTimes += (Invoke-Child -Arguments $arguments -Script $exportScript).Seconds
                 $directTimes += (Invoke-Child -Arguments $directArguments -Script $directScript).Seconds
             }
-            $directLines = Invoke-Child -Arguments (Merge $arguments @{ Csv = (Join-Path $scratch "$project-direct.jsonl"); Format = 'JsonLines' }) -Script $directScript
-            $sameDirectHeader = (Get-Content -LiteralPath (Join-Path $scratch "$project-direct.csv") -TotalCount 1) -eq (Get-Content -LiteralPath $arguments.Csv -TotalCount 1)
+            # The export's figure and every ratio with it use the median of its runs.
             $exportMedian = Get-Median $exportTimes
             $directMedian = Get-Median $directTimes
+            Add-Figure "$p one unpaged download $size" $download.Seconds 's' '' "$([math]::Round($download.Bytes / 1MB, 1)) MB of JSON in one response"
+            Add-Figure "$p export (Get-WeaveEvalResult | Export-Csv) $size" $exportMedian 's' '' "median of $Repeats ($(Format-Range $exportTimes)); peak working set $($export.PeakWorkingSetMB) MB; $($requests.Count) requests ($(@($requests | Where-Object path -like '*eval_results*').Count) eval_results)"
+            if ($parse) { Add-Figure "$p parse and emit (Get-WeaveEvalResult > `$null) $size" $parse.Seconds 's' '' "peak working set $($parse.PeakWorkingSetMB) MB" }
+            $directLines = Invoke-Child -Arguments (Merge $arguments @{ Csv = (Join-Path $scratch "$project-direct.jsonl"); Format = 'JsonLines' }) -Script $directScript
+            $sameDirectHeader = (Get-Content -LiteralPath (Join-Path $scratch "$project-direct.csv") -TotalCount 1) -eq (Get-Content -LiteralPath $arguments.Csv -TotalCount 1)
             Add-Figure "$p direct writer (Export-WeaveEvalResult -EvaluationRunId, CSV) $size" $directMedian 's' '' "median of $Repeats ($(Format-Range $directTimes)); peak working set $($direct.PeakWorkingSetMB) MB; same header as Export-Csv: $sameDirectHeader"
             Add-Figure "$p direct writer (JSON Lines) $size" $directLines.Seconds 's' '' "peak working set $($directLines.PeakWorkingSetMB) MB"
-            Add-Figure "$p export / direct writer $size (speed-up)" ($exportMedian / $directMedian) 'ratio' $(if ($size -eq 100000) { Test-Target ($exportMedian / $directMedian) '>=' 2 }) "medians of $Repeats alternating runs each: export $([math]::Round($exportMedian, 2)) s ($(Format-Range $exportTimes))"
+            Add-Figure "$p export / direct writer $size (speed-up)" ($exportMedian / $directMedian) 'ratio' $(if ($size -eq 100000) { Test-Target ($exportMedian / $directMedian) '>=' 2 }) "medians of $Repeats alternating runs of each"
             $firstTarget = if ($profileName -eq 'remote' -and $size -eq 100000) { Test-Target $first.First '<=' 1 } elseif ($size -ge 1000000) { Test-Target ($first.First / $first.Seconds) '<=' 0.05 }
             Add-Figure "$p time to first object $size" $first.First 's' $firstTarget "of $([math]::Round($first.Seconds, 2)) s in all ($([math]::Round(100 * $first.First / $first.Seconds, 1)) %)"
             Add-Figure "$p peak working set, export $size" $export.PeakWorkingSetMB 'MB' $(if ($size -ge 1000000) { Test-Target $export.PeakWorkingSetMB '<=' 400 })
@@ -397,14 +401,17 @@ foreach ($profileName in $Profile) {
                 $sameHeader = (& $columnsOf $naiveCsv) -eq (& $columnsOf $arguments.Csv)
                 $floor = $download.Seconds + $csvOnly.Seconds
                 Add-Figure "$p floor (one unpaged download + Export-Csv of pre-built objects) $size" $floor 's' '' "Export-Csv alone $([math]::Round($csvOnly.Seconds, 2)) s"
-                Add-Figure "$p export / floor $size" ($export.Seconds / $floor) 'ratio' $(if ($size -eq 100000) { Test-Target ($export.Seconds / $floor) '<=' 1.3 })
+                Add-Figure "$p export / floor $size" ($exportMedian / $floor) 'ratio' $(if ($size -eq 100000) { Test-Target ($exportMedian / $floor) '<=' 1.3 })
                 Add-Figure "$p naive script $size" $naive.Seconds 's' '' "peak working set $($naive.PeakWorkingSetMB) MB; same columns as the module's CSV: $sameHeader"
-                Add-Figure "$p naive / export $size (speed-up)" ($naive.Seconds / $export.Seconds) 'ratio' $(if ($size -eq 100000) { Test-Target ($naive.Seconds / $export.Seconds) '>=' 5 })
+                Add-Figure "$p naive / export $size (speed-up)" ($naive.Seconds / $exportMedian) 'ratio' $(if ($size -eq 100000) { Test-Target ($naive.Seconds / $exportMedian) '>=' 5 })
             }
             if (-not $SkipCompare) {
                 $pairProject = "pair$size"
                 $pair = New-BenchRun $pairProject $size $false 2
                 $pairArguments = Merge $common @{ Project = $pairProject; RunId = $pair.sdkRunIds[0]; CandidateRunId = $pair.sdkRunIds[1]; Csv = (Join-Path $scratch "$pairProject.csv"); PerRow = 'false' }
+                # Each side once untimed first, so that neither pays the emulator's first reading of its queries.
+                $null = Invoke-Child -Arguments $pairArguments -Script $exportPairScript
+                $null = Invoke-Child -Arguments $pairArguments -Script $compareScript
                 $exportPair = Invoke-Child -Arguments $pairArguments -Script $exportPairScript
                 $compared = Invoke-Child -Arguments $pairArguments -Script $compareScript
                 $perRow = Invoke-Child -Arguments (Merge $pairArguments @{ PerRow = 'true' }) -Script $compareScript
