@@ -401,7 +401,9 @@ foreach ($profileName in $Profile) {
                 $sameHeader = (& $columnsOf $naiveCsv) -eq (& $columnsOf $arguments.Csv)
                 $floor = $download.Seconds + $csvOnly.Seconds
                 Add-Figure "$p floor (one unpaged download + Export-Csv of pre-built objects) $size" $floor 's' '' "Export-Csv alone $([math]::Round($csvOnly.Seconds, 2)) s"
-                Add-Figure "$p export / floor $size" ($exportMedian / $floor) 'ratio' $(if ($size -eq 100000) { Test-Target ($exportMedian / $floor) '<=' 1.3 })
+                # A target where the transfer is what the floor measures (remote): on loopback the download of a
+                # cached run is almost free, and the floor is only Export-Csv of objects already parsed.
+                Add-Figure "$p export / floor $size" ($exportMedian / $floor) 'ratio' $(if ($size -eq 100000 -and $profileName -eq 'remote') { Test-Target ($exportMedian / $floor) '<=' 1.3 })
                 Add-Figure "$p naive script $size" $naive.Seconds 's' '' "peak working set $($naive.PeakWorkingSetMB) MB; same columns as the module's CSV: $sameHeader"
                 Add-Figure "$p naive / export $size (speed-up)" ($naive.Seconds / $exportMedian) 'ratio' $(if ($size -eq 100000) { Test-Target ($naive.Seconds / $exportMedian) '>=' 5 })
             }
