@@ -156,6 +156,41 @@ namespace WeaveEval.Tests
             }
         }
 
+        [Fact]
+        public async Task Pages_started_once_their_preparation_is_ready_are_prepared_on_their_task_and_read_ahead_whole()
+        {
+            // Preparation is ready once the writer has taken the first item. The first page started before
+            // that: its items come unprepared. The second starts after it: all its 2,500 items are prepared
+            // while the writer still holds the page's first one, past the 1,000 an unprepared page holds.
+            var handler = new StubHandler((request, index) =>
+                StubHandler.Stream(HttpStatusCode.OK, new TrickleStream(Page("A", Paging(request).Offset, 2500, 5000, padding: 200), 8192, seed: index + 1)));
+            var list = Client(handler).EvalResultsList(new EvalResultsQuery { RunIds = new[] { "A" } });
+            var ready = false;
+            var prepared = 0;
+            list.PreparePage = () => !Volatile.Read(ref ready) ? null : row =>
+            {
+                row.Prepared = new PreparedRow(Array.Empty<byte>(), row.Results.Count, null);
+                Interlocked.Increment(ref prepared);
+            };
+            var firstPage = new List<bool>();
+            await foreach (var step in PagedReader.ReadAsync(new[] { list }, new PagingOptions { FixedPageItems = 2500, PagesInFlight = 2 }, CancellationToken.None))
+            {
+                if (!step.IsItem) continue;
+                Volatile.Write(ref ready, true);
+                if (firstPage.Count < 2500)
+                {
+                    firstPage.Add(step.Item.Prepared != null);
+                    continue;
+                }
+                Assert.NotNull(step.Item.Prepared);
+                await Wait.Settle();
+                Assert.Equal(2500, Volatile.Read(ref prepared));
+                break;
+            }
+            Assert.Equal(2500, firstPage.Count);
+            Assert.DoesNotContain(true, firstPage);
+        }
+
         [Theory]
         [InlineData(413)]
         [InlineData(504)]

@@ -75,6 +75,16 @@ namespace WeaveEval.Client
 
         /// <summary>Completes the items of a page that need more than the route gives (null: nothing to complete).</summary>
         public IPageCompletion<T>? Completion { get; set; }
+
+        /// <summary>
+        /// Work on each item on its page's background task, once received (and completed), before it is handed
+        /// out. Called as a page starts, it gives what prepares that page's items, or null when items cannot be
+        /// prepared yet. A prepared page reads ahead up to <see cref="PagedReader.PreparedItemsHeld"/> items
+        /// instead of <see cref="PagedReader.BufferedItems"/>, so that the pages in flight are prepared as
+        /// they arrive rather than when the caller reaches them; a prepared item must therefore be small (the
+        /// direct export keeps a row's formatted lines, not its parsed values).
+        /// </summary>
+        public Func<Action<T>?>? PreparePage { get; set; }
     }
 
     /// <summary>How <see cref="PagedReader"/> sizes and overlaps its requests.</summary>
@@ -201,6 +211,12 @@ namespace WeaveEval.Client
     /// </summary>
     internal static class PagedReader
     {
+        /// <summary>Most parsed items a page holds ahead of the writer.</summary>
+        public const int BufferedItems = 1000;
+
+        /// <summary>Most prepared items a page holds ahead of the writer (see <see cref="PagedList{T}.PreparePage"/>): a page of the usual size whole.</summary>
+        public const int PreparedItemsHeld = 16 * BufferedItems;
+
         public static async IAsyncEnumerable<PagedItem<T>> ReadAsync<T>(
             IReadOnlyList<PagedList<T>> lists,
             PagingOptions options,
@@ -369,7 +385,7 @@ namespace WeaveEval.Client
                     ?? (itemsMeasured == 0 ? options.FirstPageItems : (long)(options.TargetPageBytes * itemsMeasured / Math.Max(1, bytes)));
                 // The server does its work again for every page, however small: what is left once the size is
                 // known goes out in no more pages than run at once. Memory does not grow with the page (see
-                // PageRead.BufferedItems).
+                // BufferedItems).
                 if (!options.FixedPageItems.HasValue) size = Math.Max(size, shareOfRest);
                 size = Math.Min(size, options.MaximumPageItems);
                 lock (sizeLock) size = Math.Max(1, Math.Min(size, largestAccepted));
@@ -433,18 +449,19 @@ namespace WeaveEval.Client
             private readonly ListState<T> list;
             private readonly long offset;
 
+            private readonly Action<T>? prepare;
+
             public PageRead(ListState<T> list, long offset, int limit)
             {
                 this.list = list;
                 this.offset = offset;
                 Limit = limit;
+                prepare = list.List.PreparePage?.Invoke();
                 // A full buffer stops the page's reading, and with it (TCP flow control) the server's sending:
                 // memory is this many items per page in flight, however large the page.
-                Buffer = ReadAheadBuffer<T>.Start(ReadAsync, Math.Min(limit, BufferedItems) + 1, CancellationToken.None);
+                var held = prepare == null ? BufferedItems : PreparedItemsHeld;
+                Buffer = ReadAheadBuffer<T>.Start(ReadAsync, Math.Min(limit, held) + 1, CancellationToken.None);
             }
-
-            /// <summary>Most parsed items a page holds ahead of the writer.</summary>
-            public const int BufferedItems = 1000;
 
             public int Limit { get; }
 
@@ -459,8 +476,20 @@ namespace WeaveEval.Client
 
             public List<string> Warnings { get; } = new List<string>();
 
-            private IAsyncEnumerable<T> ReadAsync(CancellationToken ct) =>
-                list.List.Completion == null ? ReadRangeAsync(offset, Limit, ct) : ReadCompletedAsync(list.List.Completion, ct);
+            private IAsyncEnumerable<T> ReadAsync(CancellationToken ct)
+            {
+                var items = list.List.Completion == null ? ReadRangeAsync(offset, Limit, ct) : ReadCompletedAsync(list.List.Completion, ct);
+                return prepare == null ? items : PrepareAsync(items, prepare, ct);
+            }
+
+            private static async IAsyncEnumerable<T> PrepareAsync(IAsyncEnumerable<T> items, Action<T> prepare, [EnumeratorCancellation] CancellationToken ct)
+            {
+                await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
+                {
+                    prepare(item);
+                    yield return item;
+                }
+            }
 
             /// <summary>
             /// Items flow as they arrive until the first one that needs completing; from there on the page is

@@ -232,7 +232,7 @@ namespace WeaveEval.Client
                 (offset, limit) => new WeaveRequest(HttpMethod.Post, projectPath + "eval_results/query", EvalResultsBody(ids, query, offset, limit), jsonLines: false),
                 response => new EvalResultsReader(response, query.IncludeInputs, Entity, Project))
             {
-                ObjectsIn = row => row.Results.Count,
+                ObjectsIn = row => row.Trials,
                 SplitsRefusedPages = true,
                 Completion = completeOutputs ? new ModelOutputCompletion(ReadTrialCallsAsync, Log) : null,
             };

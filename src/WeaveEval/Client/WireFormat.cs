@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -31,6 +32,33 @@ namespace WeaveEval.Client
         public string RowDigest = string.Empty;
         public object? RawDataRow;
         public List<EvalResult> Results = new List<EvalResult>();
+
+        /// <summary>The row as the reader's caller prepared it on its page's task (<see cref="PagedList{T}.PreparePage"/>); its <see cref="Results"/> are then empty.</summary>
+        public PreparedRow? Prepared;
+
+        /// <summary>The row's trials, prepared or not.</summary>
+        public int Trials => Prepared?.Trials ?? Results.Count;
+    }
+
+    /// <summary>
+    /// A row in the form its consumer writes it, made on its page's task: the direct export's lines of the
+    /// row's trials, encoded as they go into the file.
+    /// </summary>
+    internal sealed class PreparedRow
+    {
+        public PreparedRow(ArraySegment<byte> text, int trials, List<KeyValuePair<EvalResult, List<string>>>? lateKeys)
+        {
+            Text = text;
+            Trials = trials;
+            LateKeys = lateKeys;
+        }
+
+        public ArraySegment<byte> Text { get; }
+
+        public int Trials { get; }
+
+        /// <summary>Keys of the row's results that have no column, by result (null: none); the consumer decides which to report.</summary>
+        public List<KeyValuePair<EvalResult, List<string>>>? LateKeys { get; }
     }
 
     /// <summary>
