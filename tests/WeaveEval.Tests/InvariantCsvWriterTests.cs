@@ -100,6 +100,46 @@ namespace WeaveEval.Tests
         }
 
         [Fact]
+        public void RecordsKeptInMemoryAndAddedWholeEqualRecordsWrittenAtOnce()
+        {
+            // A page's writer keeps its records in memory (growing past its first buffer for a 100 KB field);
+            // the file's writer adds them whole, across its own flushes: the same bytes as writing them there.
+            var big = new string('x', 100_000) + "\"";
+            var records = new List<object?[]>();
+            for (var i = 0; i < 3000; i++) records.Add(new object?[] { "run", i % 1000 == 7 ? big : "row " + i, i, i / 3.0, i % 2 == 0 });
+            var page = new InvariantCsvWriter();
+            var stream = new MemoryStream();
+            using (var file = new InvariantCsvWriter(stream))
+            {
+                file.WriteRecord(new[] { "A", "B", "C", "D", "E" });
+                for (var i = 0; i < records.Count; i++)
+                {
+                    for (var c = 0; c < records[i].Length; c++) page.WriteRepeatedValue(records[i][c], c);
+                    page.EndRecord();
+                    if (i % 3 == 2) file.WriteRecords(page.TakeRecords());
+                }
+                file.WriteRecords(page.TakeRecords());
+                file.Flush();
+            }
+            Assert.Equal("\"A\",\"B\",\"C\",\"D\",\"E\"\r\n" + string.Concat(records.Select(Expected)), new UTF8Encoding(false, true).GetString(stream.ToArray()));
+            Assert.Equal(0, page.TakeRecords().Length);
+        }
+
+        [Fact]
+        public void OnlyWholeRecordsOfAWriterWithoutAStreamAreTaken()
+        {
+            var page = new InvariantCsvWriter();
+            page.WriteValue("half");
+            Assert.Throws<InvalidOperationException>(() => { page.TakeRecords(); });
+            using (var file = new InvariantCsvWriter(new MemoryStream()))
+            {
+                Assert.Throws<InvalidOperationException>(() => { file.TakeRecords(); });
+                file.WriteValue("half");
+                Assert.Throws<InvalidOperationException>(() => file.WriteRecords(new byte[0]));
+            }
+        }
+
+        [Fact]
         public void HeaderAndLineBreaks()
         {
             Assert.Equal("\r\n\"A\",\"B \"\"x\"\"\"\r\n", Written(w =>

@@ -18,13 +18,16 @@ namespace WeaveEval.Commands
         /// <summary>Marks a score column the current result has no value for yet.</summary>
         private static readonly object Unset = new object();
 
-        private readonly List<string> scoreColumns = new List<string>();
-        private readonly List<string> inputColumns = new List<string>();
+        // The column set: shared by the copies for other threads (ForAnotherThread), which exist only once it no longer changes.
+        private readonly List<string> scoreColumns;
+        private readonly List<string> inputColumns;
 
         /// <summary>The input key of each input column (same order), so no column name is cut per object.</summary>
-        private readonly List<string> inputKeys = new List<string>();
-        private readonly HashSet<string> inputKeySet = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        private readonly HashSet<string> allColumns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private readonly List<string> inputKeys;
+        private readonly HashSet<string> inputKeySet;
+        private readonly HashSet<string> allColumns;
+
+        // The walk's own state, one per thread.
         private readonly HashSet<string> reportedExtras = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>The score cells of the row being built (reused: one row at a time).</summary>
@@ -43,6 +46,48 @@ namespace WeaveEval.Commands
 
         /// <summary>Until the first result is flattened, a score leaf without a column gets one instead of being reported.</summary>
         private bool adoptsScoreLeaves = true;
+
+        public EvalResultColumns()
+        {
+            scoreColumns = new List<string>();
+            inputColumns = new List<string>();
+            inputKeys = new List<string>();
+            inputKeySet = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            allColumns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        }
+
+        private EvalResultColumns(EvalResultColumns fixedSet)
+        {
+            scoreColumns = fixedSet.scoreColumns;
+            inputColumns = fixedSet.inputColumns;
+            inputKeys = fixedSet.inputKeys;
+            inputKeySet = fixedSet.inputKeySet;
+            allColumns = fixedSet.allColumns;
+            fixedColumns = true;
+            adoptsScoreLeaves = false;
+        }
+
+        /// <summary>The column set no longer changes: the first result has been flattened.</summary>
+        public bool IsFixed => fixedColumns && !adoptsScoreLeaves;
+
+        /// <summary>
+        /// The same columns for <see cref="Row"/> on another thread, once <see cref="IsFixed"/>: it shares the
+        /// column set (read only from then on) and has its own walk state, so it reports each key without a
+        /// column once itself; <see cref="FirstReports"/> of this instance makes that once over all of them.
+        /// </summary>
+        public EvalResultColumns ForAnotherThread()
+        {
+            if (!IsFixed) throw new InvalidOperationException("The columns are not fixed yet.");
+            return new EvalResultColumns(this);
+        }
+
+        /// <summary>The keys among <paramref name="keys"/> (from a copy's <see cref="Row"/>) not reported before by this instance; null when none.</summary>
+        public List<string>? FirstReports(List<string> keys)
+        {
+            List<string>? first = null;
+            foreach (var key in keys) if (reportedExtras.Add(key)) (first ??= new List<string>()).Add(key);
+            return first;
+        }
 
         /// <summary>Scorer dimensions of the summary (<c>scorer</c> or <c>scorer.path</c>), first-seen order.</summary>
         public void AddScorers(IEnumerable<string> scorers)

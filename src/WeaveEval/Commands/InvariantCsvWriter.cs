@@ -13,7 +13,9 @@ namespace WeaveEval.Commands
     /// large writes: no text writer between the cells and the file, and nested values go from their JSON bytes
     /// to the file without becoming text first. Every field is quoted with its quotes doubled (a quote byte never
     /// occurs inside a multi-byte UTF-8 sequence, so doubling works on bytes); fields of a record are separated
-    /// by commas, records end with CRLF. Flush writes what is buffered; nothing is written on dispose.
+    /// by commas, records end with CRLF. Flush writes what is buffered; nothing is written on dispose. Without a
+    /// stream the records collect in memory until <see cref="TakeRecords"/>: a page's rows formatted on its own
+    /// thread, which the file's writer then adds whole with <see cref="WriteRecords"/>.
     /// </summary>
     internal sealed class InvariantCsvWriter : IDisposable
     {
@@ -24,8 +26,8 @@ namespace WeaveEval.Commands
         private static readonly byte[] TrueField = Utf8.GetBytes("\"true\"");
         private static readonly byte[] FalseField = Utf8.GetBytes("\"false\"");
 
-        private readonly Stream stream;
-        private byte[] buffer = new byte[FlushAt + 4096];
+        private readonly Stream? stream;
+        private byte[] buffer;
         private int used;
         private bool inRecord;
 
@@ -42,6 +44,32 @@ namespace WeaveEval.Commands
         public InvariantCsvWriter(Stream stream)
         {
             this.stream = stream;
+            buffer = new byte[FlushAt + 4096];
+        }
+
+        /// <summary>A writer whose records stay in memory until taken.</summary>
+        public InvariantCsvWriter()
+        {
+            buffer = new byte[16 * 1024];
+        }
+
+        /// <summary>The records written since the last call, encoded (the writer without a stream only); valid until the next write.</summary>
+        public ReadOnlySpan<byte> TakeRecords()
+        {
+            if (stream != null || inRecord) throw new InvalidOperationException("Only whole records of a writer without a stream can be taken.");
+            var records = new ReadOnlySpan<byte>(buffer, 0, used);
+            used = 0;
+            return records;
+        }
+
+        /// <summary>Whole records taken from another writer (<see cref="TakeRecords"/>).</summary>
+        public void WriteRecords(ReadOnlySpan<byte> records)
+        {
+            if (inRecord) throw new InvalidOperationException("A record is being written.");
+            Room(records.Length);
+            records.CopyTo(new Span<byte>(buffer, used, records.Length));
+            used += records.Length;
+            if (used >= FlushAt) Flush();
         }
 
         /// <summary>One field of the current record: a cell in its invariant text (<see cref="InvariantCsv.Format"/>).</summary>
@@ -118,7 +146,7 @@ namespace WeaveEval.Commands
         /// <summary>Writes what is buffered to the stream.</summary>
         public void Flush()
         {
-            if (used == 0) return;
+            if (used == 0 || stream == null) return;
             stream.Write(buffer, 0, used);
             used = 0;
             flushes++;
@@ -245,6 +273,11 @@ namespace WeaveEval.Commands
         private void Room(int bytes)
         {
             if (used + bytes <= buffer.Length) return;
+            if (stream == null)
+            {
+                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, used + bytes));
+                return;
+            }
             Flush();
             if (bytes > buffer.Length) buffer = new byte[bytes];
         }
