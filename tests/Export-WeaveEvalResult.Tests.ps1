@@ -179,6 +179,42 @@ Describe 'Export-WeaveEvalResult -EvaluationRunId (the direct writer)' {
         }
     }
 
+    Context 'pages formatted as they arrive' {
+        BeforeAll {
+            # Two generated runs of 120 rows. In pages of 25 every page after the first result is formatted on
+            # its own task as it arrives; in pages of 1000 each run's one page is written result by result.
+            $generated = Invoke-WeaveEmulatorAdmin -Emulator $emulator -Method Post -Path 'generate' -Body @{ project = 'acme-ai/pages'; rows = 120; trials = 2; runs = 2; apiRuns = 0; seed = 5 }
+            $pagedRuns = @($generated.sdkRunIds)
+        }
+
+        It 'writes the same <Format> file in pages of 25 as in one page per run' -ForEach @(@{ Format = 'Csv' }, @{ Format = 'JsonLines' }) {
+            $folder = New-ScratchFolder
+            $whole = Join-Path $folder "whole.$Format"
+            $paged = Join-Path $folder "paged.$Format"
+            $null = Export-WeaveEvalResult -Project pages -EvaluationRunId $pagedRuns -Path $whole -Format $Format -PageSize 1000
+            Clear-WeaveEmulatorRequest -Emulator $emulator
+            $null = Export-WeaveEvalResult -Project pages -EvaluationRunId $pagedRuns -Path $paged -Format $Format -PageSize 25
+
+            @(Get-WeaveEmulatorRequest -Emulator $emulator | Where-Object Path -Like '*eval_results/query').Count | Should -BeGreaterOrEqual 10
+            [IO.File]::ReadAllBytes($paged) | Should -Be ([IO.File]::ReadAllBytes($whole))
+            $lines = @(Get-Content -LiteralPath $paged)
+            $lines.Count | Should -Be (480 + [int]($Format -eq 'Csv'))
+            $lines[-1] | Should -Match ([regex]::Escape($pagedRuns[1]))
+        }
+
+        It 'appends in pages of 25 what it appends in one page' {
+            $folder = New-ScratchFolder
+            $whole = Join-Path $folder 'whole.csv'
+            $paged = Join-Path $folder 'paged.csv'
+            foreach ($file in $whole, $paged) { $null = Export-WeaveEvalResult -Project pages -EvaluationRunId $pagedRuns[0] -Path $file -PageSize 1000 }
+            $null = Export-WeaveEvalResult -Project pages -EvaluationRunId $pagedRuns[1] -Path $whole -PageSize 1000 -Append
+            $null = Export-WeaveEvalResult -Project pages -EvaluationRunId $pagedRuns[1] -Path $paged -PageSize 25 -Append
+
+            [IO.File]::ReadAllBytes($paged) | Should -Be ([IO.File]::ReadAllBytes($whole))
+            @(Import-Csv -LiteralPath $paged).Count | Should -Be 480
+        }
+    }
+
     Context 'atomic writes' {
         BeforeEach {
             $folder = New-ScratchFolder

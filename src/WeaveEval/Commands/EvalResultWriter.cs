@@ -4,15 +4,24 @@ using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using WeaveEval.Client;
 
 namespace WeaveEval.Commands
 {
     /// <summary>
     /// Writes evaluation results straight to an <see cref="ExportTarget"/>, one line per trial, without
-    /// building PowerShell objects: the direct path of Export-WeaveEvalResult.
+    /// building PowerShell objects: the direct path of Export-WeaveEvalResult. Once the first result is
+    /// written (the columns are fixed by then), later pages are formatted on their own tasks as they arrive
+    /// (<see cref="IRowPreparation"/>), and the file gets their lines in order.
     /// </summary>
-    internal abstract class EvalResultWriter : IDisposable
+    internal abstract class EvalResultWriter : IRowPreparation, IDisposable
     {
+        /// <summary>Set on the writer's thread after the first result; pages that start later format their rows.</summary>
+        private volatile bool started;
+
+        /// <summary>Where the pages keep their formatted rows until they are written.</summary>
+        private readonly TextBlocks blocks = new TextBlocks();
+
         protected EvalResultWriter(ExportTarget target)
         {
             Target = target;
@@ -29,7 +38,32 @@ namespace WeaveEval.Commands
             format == ExportFormat.JsonLines ? new JsonLinesWriter(target) : (EvalResultWriter)new CsvWriter(target, columns, lateKeys, warn);
 
         /// <summary>Writes one result as one line.</summary>
-        public abstract void Write(EvalResult result);
+        public void Write(EvalResult result)
+        {
+            WriteResult(result);
+            if (!started) started = true;
+        }
+
+        /// <summary>Formats a page's rows into lines on the page's task, once the first result has been written.</summary>
+        public Action<EvalRow>? StartPage()
+        {
+            if (!started) return null;
+            var lines = StartLines(blocks.StartPage());
+            return row =>
+            {
+                row.Prepared = lines(row.Results);
+                row.Results.Clear();
+                row.RawDataRow = null;
+            };
+        }
+
+        /// <summary>Writes the lines of a row that a page formatted.</summary>
+        public bool Take(EvalRow row)
+        {
+            WritePrepared(row.Prepared!);
+            blocks.Written(row.Prepared!.Text);
+            return true;
+        }
 
         /// <summary>Writes what is buffered and puts the file in place.</summary>
         public FileInfo Commit()
@@ -45,6 +79,13 @@ namespace WeaveEval.Commands
             Close();
             Target.Dispose();
         }
+
+        protected abstract void WriteResult(EvalResult result);
+
+        /// <summary>What formats the results of one row after the other into their lines, kept in <paramref name="page"/>, for one page (its own state; any thread).</summary>
+        protected abstract Func<List<EvalResult>, PreparedRow> StartLines(TextBlocks.Page page);
+
+        protected abstract void WritePrepared(PreparedRow row);
 
         protected abstract void Finish();
 
@@ -89,12 +130,8 @@ namespace WeaveEval.Commands
             private readonly EvalResultColumns columns;
             private readonly Action<EvalResult, List<string>?> lateKeys;
             private readonly Action<string> warn;
-            private readonly List<object?> cells = new List<object?>();
             private InvariantCsvWriter? writer;
-            private object?[]? values;
-
-            /// <summary>For each column of the file, the index of the value written there (-1: none, empty cell).</summary>
-            private int[]? layout;
+            private CsvRecords? records;
 
             public CsvWriter(ExportTarget target, EvalResultColumns columns, Action<EvalResult, List<string>?> lateKeys, Action<string> warn)
                 : base(target)
@@ -107,31 +144,52 @@ namespace WeaveEval.Commands
             }
 
             [MethodImpl(HotPath.Optimize)]
-            public override void Write(EvalResult result)
+            protected override void WriteResult(EvalResult result)
             {
-                columns.Row(result, cells, out var newKeys);
+                var file = records ??= new CsvRecords(columns, writer!);
+                var newKeys = file.Flatten(result);
                 if (newKeys != null) lateKeys(result, newKeys);
-                if (values == null) StartFile();
-                var row = values!;
-                var count = cells.Count;
-                for (var i = 0; i < count; i++) row[i] = cells[i];
-                for (var i = 0; i < PropertyColumns.Count; i++) row[count + i] = PropertyColumns[i].Value(result);
-                var output = writer!;
-                // A run's names and a row's inputs repeat from trial to trial: written once, then copied.
-                if (layout == null)
+                if (!file.Started) StartFile(file);
+                file.Write(result);
+            }
+
+            protected override Func<List<EvalResult>, PreparedRow> StartLines(TextBlocks.Page kept)
+            {
+                // Started: the first result has fixed the columns and the layout.
+                var file = records!;
+                var page = new CsvRecords(columns.ForAnotherThread(), new InvariantCsvWriter()) { Layout = file.Layout };
+                page.Start(file.Width);
+                return results =>
                 {
-                    for (var i = 0; i < row.Length; i++) output.WriteRepeatedValue(row[i], i);
-                }
-                else
+                    List<KeyValuePair<EvalResult, List<string>>>? late = null;
+                    foreach (var result in results)
+                    {
+                        var newKeys = page.Flatten(result);
+                        if (newKeys != null) (late ??= new List<KeyValuePair<EvalResult, List<string>>>()).Add(new KeyValuePair<EvalResult, List<string>>(result, newKeys));
+                        page.Write(result);
+                    }
+                    return new PreparedRow(kept.Keep(page.Csv.TakeRecords()), results.Count, late);
+                };
+            }
+
+            protected override void WritePrepared(PreparedRow row)
+            {
+                if (row.LateKeys != null)
                 {
-                    for (var i = 0; i < layout.Length; i++) output.WriteRepeatedValue(layout[i] < 0 ? null : row[layout[i]], i);
+                    // A page reports a key once itself; the first report in the file's order is the one shown.
+                    foreach (var pair in row.LateKeys)
+                    {
+                        var first = columns.FirstReports(pair.Value);
+                        if (first != null) lateKeys(pair.Key, first);
+                    }
                 }
-                output.EndRecord();
+                writer!.WriteRecords(row.Text);
             }
 
             protected override void Finish()
             {
-                if (values == null) StartFile();
+                var file = records ??= new CsvRecords(columns, writer!);
+                if (!file.Started) StartFile(file);
                 writer!.Flush();
             }
 
@@ -145,10 +203,10 @@ namespace WeaveEval.Commands
             /// Fixes the columns (by now the first result, if any, has completed them) and writes the header,
             /// or, when appending, lays the columns out under the existing header.
             /// </summary>
-            private void StartFile()
+            private void StartFile(CsvRecords file)
             {
                 var names = columns.Names.Concat(PropertyColumns.Select(c => c.Key)).ToList();
-                values = new object?[names.Count];
+                file.Start(names.Count);
                 var existing = Target.ExistingHeader;
                 if (existing == null)
                 {
@@ -157,12 +215,71 @@ namespace WeaveEval.Commands
                 }
                 var position = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
                 for (var i = 0; i < names.Count; i++) position[names[i]] = i;
-                layout = existing.Select(name => position.TryGetValue(name, out var i) ? i : -1).ToArray();
+                file.Layout = existing.Select(name => position.TryGetValue(name, out var i) ? i : -1).ToArray();
                 var header = new HashSet<string>(existing, StringComparer.OrdinalIgnoreCase);
                 foreach (var name in names.Where(n => !header.Contains(n)))
                 {
                     warn($"The file '{Target.Path}' has no column '{name}': its values are not written (rows are appended under the file's header). Export to a new file to keep them.");
                 }
+            }
+        }
+
+        /// <summary>
+        /// Results as CSV records in the file's columns, through one <see cref="InvariantCsvWriter"/>: the file's
+        /// own, or a page's in memory. One thread at a time.
+        /// </summary>
+        private sealed class CsvRecords
+        {
+            private readonly EvalResultColumns columns;
+            private readonly List<object?> cells = new List<object?>();
+            private object?[]? values;
+
+            public CsvRecords(EvalResultColumns columns, InvariantCsvWriter csv)
+            {
+                this.columns = columns;
+                Csv = csv;
+            }
+
+            public InvariantCsvWriter Csv { get; }
+
+            /// <summary>For each column of the file, the index of the value written there (-1: none, empty cell); null: the columns as they are.</summary>
+            public int[]? Layout { get; set; }
+
+            public bool Started => values != null;
+
+            /// <summary>Values per record: the flat columns and the properties.</summary>
+            public int Width => values!.Length;
+
+            public void Start(int width) => values = new object?[width];
+
+            /// <summary>Takes the result's flat cells; returns the keys it has without a column (see <see cref="EvalResultColumns.Row"/>).</summary>
+            [MethodImpl(HotPath.Optimize)]
+            public List<string>? Flatten(EvalResult result)
+            {
+                columns.Row(result, cells, out var newKeys);
+                return newKeys;
+            }
+
+            /// <summary>Writes the result's record: the cells of the last <see cref="Flatten"/>, then its properties.</summary>
+            [MethodImpl(HotPath.Optimize)]
+            public void Write(EvalResult result)
+            {
+                var row = values!;
+                var count = cells.Count;
+                for (var i = 0; i < count; i++) row[i] = cells[i];
+                for (var i = 0; i < PropertyColumns.Count; i++) row[count + i] = PropertyColumns[i].Value(result);
+                var output = Csv;
+                // A run's names and a row's inputs repeat from trial to trial: written once, then copied.
+                var order = Layout;
+                if (order == null)
+                {
+                    for (var i = 0; i < row.Length; i++) output.WriteRepeatedValue(row[i], i);
+                }
+                else
+                {
+                    for (var i = 0; i < order.Length; i++) output.WriteRepeatedValue(order[i] < 0 ? null : row[order[i]], i);
+                }
+                output.EndRecord();
             }
         }
 
@@ -184,10 +301,27 @@ namespace WeaveEval.Commands
                 json = new Utf8JsonWriter(stream, JsonText.CompactOptions);
             }
 
-            [MethodImpl(HotPath.Optimize)]
-            public override void Write(EvalResult result)
+            protected override void WriteResult(EvalResult result) => WriteLine(json!, stream, result);
+
+            protected override Func<List<EvalResult>, PreparedRow> StartLines(TextBlocks.Page kept)
             {
-                var w = json!;
+                var bytes = new MemoryStream();
+                var page = new Utf8JsonWriter(bytes, JsonText.CompactOptions);
+                return results =>
+                {
+                    foreach (var result in results) WriteLine(page, bytes, result);
+                    var text = kept.Keep(new ReadOnlySpan<byte>(bytes.GetBuffer(), 0, (int)bytes.Length));
+                    bytes.SetLength(0);
+                    return new PreparedRow(text, results.Count, null);
+                };
+            }
+
+            protected override void WritePrepared(PreparedRow row) => stream.Write(row.Text.Array!, row.Text.Offset, row.Text.Count);
+
+            /// <summary>The result's line: its object, flushed into <paramref name="to"/>, then LF.</summary>
+            [MethodImpl(HotPath.Optimize)]
+            private static void WriteLine(Utf8JsonWriter w, Stream to, EvalResult result)
+            {
                 w.WriteStartObject();
                 w.WriteString(nameof(EvalResult.EvaluationRunId), result.EvaluationRunId);
                 w.WriteString(nameof(EvalResult.ModelName), result.ModelName);
@@ -212,7 +346,7 @@ namespace WeaveEval.Commands
                 w.Flush();
                 // One value per line: the writer starts the next line's object afresh.
                 w.Reset();
-                stream.WriteByte((byte)'\n');
+                to.WriteByte((byte)'\n');
             }
 
             protected override void Finish() => json!.Flush();

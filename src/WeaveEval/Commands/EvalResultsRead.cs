@@ -33,6 +33,24 @@ namespace WeaveEval.Commands
     }
 
     /// <summary>
+    /// A caller of <see cref="EvalResultsRead"/> that makes what it needs of each row on the row's page task,
+    /// as the page arrives, instead of when the row's turn comes: the direct export formats the row's lines
+    /// there, so that the pages in flight are formatted while the writer still waits for an earlier one.
+    /// </summary>
+    internal interface IRowPreparation
+    {
+        /// <summary>
+        /// What prepares the rows of a page that starts now (called on any thread; the rows' results carry
+        /// their run's names by then), or null while rows cannot be prepared yet: that page's results are
+        /// taken one by one.
+        /// </summary>
+        Action<EvalRow>? StartPage();
+
+        /// <summary>Takes a prepared row, in order; false when no more are wanted.</summary>
+        bool Take(EvalRow row);
+    }
+
+    /// <summary>
     /// The one reading of the results of many runs, shared by Get-WeaveEvalResult (which emits objects) and
     /// Export-WeaveEvalResult (which writes rows straight to a file): checks that the runs exist, learns the
     /// flat columns from the summaries (Score.*) and input probes (Input.*) before the first result, reads
@@ -68,9 +86,10 @@ namespace WeaveEval.Commands
 
         /// <summary>
         /// Reads every run: calls <paramref name="columnsKnown"/> once the runs are checked and the columns
-        /// learnt, then <paramref name="take"/> for each result, in order, until it returns false.
+        /// learnt, then <paramref name="take"/> for each result, in order, until it returns false. Rows that
+        /// <paramref name="preparation"/> prepared go to its <see cref="IRowPreparation.Take"/> instead.
         /// </summary>
-        public void Read(Action columnsKnown, Func<EvalResult, bool> take)
+        public void Read(Action columnsKnown, Func<EvalResult, bool> take, IRowPreparation? preparation = null)
         {
             var selection = options.Rows.Selection;
             foreach (var ids in QueryRunIds()) options.Rows.CheckRuns(cmdlet, ids);
@@ -101,7 +120,7 @@ namespace WeaveEval.Commands
                 foreach (var ids in QueriesOf(group.Group)) AddRead(reads, group, ids);
             }
             var paging = PagingOptions.ForEvalResults(options.PageSize, options.MaximumItems, options.ThrottleLimit);
-            var steps = PagedReader.ReadAsync(reads.Select(r => r.Group.Client.EvalResultsList(QueryFor(r))).ToList(), paging, token)
+            var steps = PagedReader.ReadAsync(reads.Select(r => ListOf(r, preparation)).ToList(), paging, token)
                 .GetAsyncEnumerator(token);
             try
             {
@@ -112,7 +131,7 @@ namespace WeaveEval.Commands
                     LearnColumns(group);
                 }
                 columnsKnown();
-                for (var more = cmdlet.Await(first); more && Hand(reads[steps.Current.List], steps.Current, take); more = cmdlet.Await(steps.MoveNextAsync()))
+                for (var more = cmdlet.Await(first); more && Hand(reads[steps.Current.List], steps.Current, take, preparation); more = cmdlet.Await(steps.MoveNextAsync()))
                 {
                 }
             }
@@ -172,15 +191,41 @@ namespace WeaveEval.Commands
             reads.Add(new RunRead(group, ids, forFailures));
         }
 
-        private EvalResultsQuery QueryFor(RunRead read)
+        /// <summary>The eval_results list of one read; its pages name and prepare their rows as they arrive when <paramref name="preparation"/> is ready.</summary>
+        private PagedList<EvalRow> ListOf(RunRead read, IRowPreparation? preparation)
         {
             var query = options.QueryFor(read.Ids);
             query.Selection = read.Selection;
-            return query;
+            var list = read.Group.Client.EvalResultsList(query);
+            if (preparation != null)
+            {
+                list.PreparePage = () =>
+                {
+                    var prepare = preparation.StartPage();
+                    if (prepare == null) return null;
+                    return row =>
+                    {
+                        foreach (var result in row.Results) Name(read, result);
+                        prepare(row);
+                    };
+                };
+            }
+            return list;
+        }
+
+        /// <summary>Gives the result its run's names (model, evaluation, display name), once the run has been checked.</summary>
+        private static void Name(RunRead read, EvalResult result)
+        {
+            if (read.Group.Runs != null && read.Group.Runs.TryGetValue(result.EvaluationRunId, out var run))
+            {
+                result.ModelName = run.ModelName;
+                result.EvaluationName = run.EvaluationName;
+                result.DisplayName = run.DisplayName;
+            }
         }
 
         /// <summary>Hands one step to the caller; false when the caller wants no more.</summary>
-        private bool Hand(RunRead read, PagedItem<EvalRow> step, Func<EvalResult, bool> take)
+        private bool Hand(RunRead read, PagedItem<EvalRow> step, Func<EvalResult, bool> take, IRowPreparation? preparation)
         {
             if (read.Group.Failed) return true;
             if (step.Failure != null)
@@ -193,14 +238,14 @@ namespace WeaveEval.Commands
                 ShowProgress(read.Ids, step.ItemsDone, step.TotalItems ?? step.ItemsDone);
                 return true;
             }
+            if (step.Item.Prepared != null)
+            {
+                resultsRead += step.Item.Trials;
+                return preparation!.Take(step.Item);
+            }
             foreach (var result in step.Item.Results)
             {
-                if (read.Group.Runs != null && read.Group.Runs.TryGetValue(result.EvaluationRunId, out var run))
-                {
-                    result.ModelName = run.ModelName;
-                    result.EvaluationName = run.EvaluationName;
-                    result.DisplayName = run.DisplayName;
-                }
+                Name(read, result);
                 resultsRead++;
                 if (!take(result)) return false;
             }

@@ -207,12 +207,7 @@ namespace WeaveEval.Commands
             {
                 MakeWritable(path);
                 file = Guard(path, () => EvalResultWriter.Create(Format, ExportTarget.Open(path, Append, ByteOrderMark, Format == ExportFormat.Csv), read.Columns, LateKeys(read), WriteWarning));
-                var output = file;
-                read.Read(() => { }, result =>
-                {
-                    output.Write(result);
-                    return true;
-                });
+                WriteAll(read, file);
                 // A run id that names nothing is a run missing from the file as much as one that failed.
                 var failures = read.Failures + unusableRunIds;
                 if (failures > 0)
@@ -220,7 +215,7 @@ namespace WeaveEval.Commands
                     WriteNotWritten(path, failures);
                     return;
                 }
-                WriteObject(Guard(path, output.Commit));
+                WriteObject(Guard(path, file.Commit));
             }
             finally
             {
@@ -303,11 +298,7 @@ namespace WeaveEval.Commands
             var read = NewRead(one);
             using (var file = Guard(path, () => EvalResultWriter.Create(Format, ExportTarget.Open(path, append: false, ByteOrderMark, readCsvHeader: false), read.Columns, LateKeys(read), WriteWarning)))
             {
-                read.Read(() => { }, result =>
-                {
-                    file.Write(result);
-                    return true;
-                });
+                WriteAll(read, file);
                 if (read.Failures > 0)
                 {
                     WriteNotWritten(path, read.Failures);
@@ -316,6 +307,13 @@ namespace WeaveEval.Commands
                 return Guard(path, file.Commit);
             }
         }
+
+        /// <summary>Writes every result of the read: one by one until the columns are fixed, then as the pages format them.</summary>
+        private static void WriteAll(EvalResultsRead read, EvalResultWriter file) => read.Read(() => { }, result =>
+        {
+            file.Write(result);
+            return true;
+        }, file);
 
         private EvalResultsRead NewRead(RunIdGroups groups) => new EvalResultsRead(this, groups, new EvalResultsReadOptions
         {
