@@ -173,7 +173,9 @@ namespace WeaveEval.Tests
                 Interlocked.Increment(ref prepared);
             };
             var firstPage = new List<bool>();
-            await foreach (var step in PagedReader.ReadAsync(new[] { list }, new PagingOptions { FixedPageItems = 2500, PagesInFlight = 2 }, CancellationToken.None))
+            // Pages sized by bytes (the target is never reached): 2,500 rows, then the 2,500 left.
+            var options = new PagingOptions { FirstPageItems = 2500, TargetPageBytes = 1L << 40, PagesInFlight = 2 };
+            await foreach (var step in PagedReader.ReadAsync(new[] { list }, options, CancellationToken.None))
             {
                 if (!step.IsItem) continue;
                 Volatile.Write(ref ready, true);
@@ -189,6 +191,24 @@ namespace WeaveEval.Tests
             }
             Assert.Equal(2500, firstPage.Count);
             Assert.DoesNotContain(true, firstPage);
+        }
+
+        [Fact]
+        public async Task A_prepared_page_of_the_users_size_holds_as_few_items_ahead_as_any_page()
+        {
+            // -PageSize may make a page of any number of bytes: only pages sized by bytes are held whole.
+            var body = Encoding.UTF8.GetBytes(Page("A", 0, 5000, 5000, padding: 200));
+            var stream = new TrickleStream(body, 8192);
+            var handler = new StubHandler((request, index) => StubHandler.Stream(HttpStatusCode.OK, stream));
+            var list = Client(handler).EvalResultsList(new EvalResultsQuery { RunIds = new[] { "A" } });
+            var prepared = 0;
+            list.PreparePage = () => row => Interlocked.Increment(ref prepared);
+            await foreach (var step in PagedReader.ReadAsync(new[] { list }, new PagingOptions { FixedPageItems = 5000, PagesInFlight = 1 }, CancellationToken.None))
+            {
+                await Wait.Settle();
+                Assert.InRange(Volatile.Read(ref prepared), 1, 2 * PagedReader.BufferedItems);
+                break;
+            }
         }
 
         [Theory]
