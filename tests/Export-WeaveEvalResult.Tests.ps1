@@ -213,6 +213,21 @@ Describe 'Export-WeaveEvalResult -EvaluationRunId (the direct writer)' {
             [IO.File]::ReadAllBytes($paged) | Should -Be ([IO.File]::ReadAllBytes($whole))
             @(Import-Csv -LiteralPath $paged).Count | Should -Be 480
         }
+
+        It 'appends in pages of 25 under a header of other columns in another order what it appends in one page' {
+            $folder = New-ScratchFolder
+            $whole = Join-Path $folder 'whole.csv'
+            $paged = Join-Path $folder 'paged.csv'
+            foreach ($file in $whole, $paged) { Set-Content -LiteralPath $file -Value '"PredictAndScoreCallId","Elsewhere","TrialIndex","EvaluationRunId"' }
+            $null = Export-WeaveEvalResult -Project pages -EvaluationRunId $pagedRuns -Path $whole -PageSize 1000 -Append -WarningAction SilentlyContinue
+            $null = Export-WeaveEvalResult -Project pages -EvaluationRunId $pagedRuns -Path $paged -PageSize 25 -Append -WarningAction SilentlyContinue
+
+            [IO.File]::ReadAllBytes($paged) | Should -Be ([IO.File]::ReadAllBytes($whole))
+            $rows = @(Import-Csv -LiteralPath $paged)
+            $rows.Count | Should -Be 480
+            $rows[-1].EvaluationRunId | Should -Be $pagedRuns[1]
+            $rows.Elsewhere | Sort-Object -Unique | Should -Be ''
+        }
     }
 
     Context 'atomic writes' {

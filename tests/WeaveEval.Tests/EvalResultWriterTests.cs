@@ -50,6 +50,9 @@ namespace WeaveEval.Tests
 
             /// <summary>Each page formatted on another thread, then written, so that later pages reuse the blocks of earlier ones.</summary>
             PageAfterPage,
+
+            /// <summary>Pages formatted on another thread up to 15 rows ahead of the writer, which frees blocks while they are being filled.</summary>
+            RunningAhead,
         }
 
         /// <summary>Writes the rows into a new file: the first row result by result, the others as <paramref name="mode"/> says.</summary>
@@ -87,6 +90,26 @@ namespace WeaveEval.Tests
                             foreach (var row in page) writer.Take(row);
                         }
                         break;
+                    case Mode.RunningAhead:
+                        using (var ready = new System.Collections.Concurrent.BlockingCollection<EvalRow>(boundedCapacity: 15))
+                        {
+                            var formatter = Task.Run(() =>
+                            {
+                                foreach (var page in pages)
+                                {
+                                    var prepare = writer.StartPage()!;
+                                    foreach (var row in page)
+                                    {
+                                        prepare(row);
+                                        ready.Add(row);
+                                    }
+                                }
+                                ready.CompleteAdding();
+                            });
+                            foreach (var row in ready.GetConsumingEnumerable()) writer.Take(row);
+                            formatter.Wait();
+                        }
+                        break;
                 }
                 writer.Commit();
             }
@@ -98,6 +121,8 @@ namespace WeaveEval.Tests
         [InlineData(ExportFormat.JsonLines, Mode.PagesAtOnce, 0)]
         [InlineData(ExportFormat.Csv, Mode.PageAfterPage, 40_000)]
         [InlineData(ExportFormat.JsonLines, Mode.PageAfterPage, 40_000)]
+        [InlineData(ExportFormat.Csv, Mode.RunningAhead, 40_000)]
+        [InlineData(ExportFormat.JsonLines, Mode.RunningAhead, 40_000)]
         public void RowsFormattedByTheirPagesOnOtherThreadsEqualRowsWrittenOneByOne(ExportFormat format, Mode mode, int padding)
         {
             // With 40 KB inputs a page's lines fill several blocks, which later pages then reuse.

@@ -185,6 +185,7 @@ namespace WeaveEval.Tests
                     continue;
                 }
                 Assert.NotNull(step.Item.Prepared);
+                await Wait.Until(() => Volatile.Read(ref prepared) == 2500, "the second page is prepared whole");
                 await Wait.Settle();
                 Assert.Equal(2500, Volatile.Read(ref prepared));
                 break;
@@ -194,20 +195,37 @@ namespace WeaveEval.Tests
         }
 
         [Fact]
-        public async Task A_prepared_page_of_the_users_size_holds_as_few_items_ahead_as_any_page()
+        public async Task A_prepared_page_holds_about_the_target_bytes_of_items_ahead_as_the_first_page_measured_them()
         {
-            // -PageSize may make a page of any number of bytes: only pages sized by bytes are held whole.
-            var body = Encoding.UTF8.GetBytes(Page("A", 0, 5000, 5000, padding: 200));
-            var stream = new TrickleStream(body, 8192);
-            var handler = new StubHandler((request, index) => StubHandler.Stream(HttpStatusCode.OK, stream));
+            // Pages of 2,500 rows of about 430 bytes, a target of 800 KB: the second page, prepared, reads about
+            // 800 KB of rows ahead of a writer that holds its first row, not all 2,500. A first page, not yet
+            // measured, holds the 1,000 of any page.
+            var firstBody = Page("A", 0, 2500, 7500, padding: 200);
+            var handler = new StubHandler((request, index) =>
+                StubHandler.Stream(HttpStatusCode.OK, new TrickleStream(Page("A", Paging(request).Offset, 2500, 7500, padding: 200), 8192, seed: index + 1)));
             var list = Client(handler).EvalResultsList(new EvalResultsQuery { RunIds = new[] { "A" } });
             var prepared = 0;
             list.PreparePage = () => row => Interlocked.Increment(ref prepared);
-            await foreach (var step in PagedReader.ReadAsync(new[] { list }, new PagingOptions { FixedPageItems = 5000, PagesInFlight = 1 }, CancellationToken.None))
+            var options = new PagingOptions { FixedPageItems = 2500, TargetPageBytes = 800_000, PagesInFlight = 1 };
+            var expected = (int)(options.TargetPageBytes * 2500 / Encoding.UTF8.GetByteCount(firstBody));
+            Assert.InRange(expected, 1200, 2300);
+            var taken = 0;
+            await foreach (var step in PagedReader.ReadAsync(new[] { list }, options, CancellationToken.None))
             {
-                await Wait.Settle();
-                Assert.InRange(Volatile.Read(ref prepared), 1, 2 * PagedReader.BufferedItems);
-                break;
+                if (!step.IsItem) continue;
+                if (++taken == 1)
+                {
+                    await Wait.Until(() => Volatile.Read(ref prepared) >= 1000, "the first page holds 1,000 rows");
+                    await Wait.Settle();
+                    Assert.InRange(Volatile.Read(ref prepared), 1000, 1002);
+                }
+                if (taken == 2501)
+                {
+                    await Wait.Until(() => Volatile.Read(ref prepared) >= 2500 + expected, "the second page holds the target's rows");
+                    await Wait.Settle();
+                    Assert.InRange(Volatile.Read(ref prepared), 2500 + expected, 2500 + expected + 2);
+                    break;
+                }
             }
         }
 

@@ -79,11 +79,12 @@ namespace WeaveEval.Client
         /// <summary>
         /// Work on each item on its page's background task, once received (and completed), before it is handed
         /// out. Called as a page starts, it gives what prepares that page's items, or null when items cannot be
-        /// prepared yet. A prepared page whose size was chosen by bytes (no FixedPageItems) reads ahead up to
-        /// <see cref="PagedReader.PreparedItemsHeld"/> items instead of <see cref="PagedReader.BufferedItems"/>,
-        /// so that the pages in flight are prepared as they arrive rather than when the caller reaches them; a
-        /// prepared item must therefore be small (the direct export keeps a row's formatted lines, not its
-        /// parsed values).
+        /// prepared yet. A prepared page reads ahead about <see cref="PagingOptions.TargetPageBytes"/> of items
+        /// (as the list's earlier pages measured them; between <see cref="PagedReader.BufferedItems"/> and
+        /// <see cref="PagedReader.MostPreparedItems"/>) instead of <see cref="PagedReader.BufferedItems"/>, so
+        /// that the pages in flight are prepared as they arrive rather than when the caller reaches them; a
+        /// prepared item must therefore be no larger than the item was on the wire (the direct export keeps a
+        /// row's formatted lines, not its parsed values).
         /// </summary>
         public Func<Action<T>?>? PreparePage { get; set; }
     }
@@ -215,8 +216,8 @@ namespace WeaveEval.Client
         /// <summary>Most parsed items a page holds ahead of the writer.</summary>
         public const int BufferedItems = 1000;
 
-        /// <summary>Most prepared items a page sized by bytes holds ahead of the writer (see <see cref="PagedList{T}.PreparePage"/>): a page of the usual size whole.</summary>
-        public const int PreparedItemsHeld = 16 * BufferedItems;
+        /// <summary>Most prepared items a page holds ahead of the writer, however small (see <see cref="PagedList{T}.PreparePage"/>).</summary>
+        public const int MostPreparedItems = 16 * BufferedItems;
 
         public static async IAsyncEnumerable<PagedItem<T>> ReadAsync<T>(
             IReadOnlyList<PagedList<T>> lists,
@@ -378,8 +379,14 @@ namespace WeaveEval.Client
             /// <summary>Items asked for by the pages in flight (none of them handed out yet).</summary>
             public long ItemsRequestedAhead => Pages.Sum(p => (long)p.Limit);
 
-            /// <summary>Every page asks for the user's number of items (-PageSize) rather than a size chosen by bytes.</summary>
-            public bool HasFixedPageSize => options.FixedPageItems.HasValue;
+            /// <summary>
+            /// Prepared items a page may hold ahead: <see cref="PagingOptions.TargetPageBytes"/> of items as the
+            /// pages so far measured them, so that what the pages in flight hold stays about pages × that many
+            /// bytes, whatever the sizes of the pages; <see cref="BufferedItems"/> until a page has been measured.
+            /// </summary>
+            public int PreparedItemsAhead => itemsMeasured == 0
+                ? BufferedItems
+                : (int)Math.Max(BufferedItems, Math.Min(MostPreparedItems, options.TargetPageBytes * itemsMeasured / Math.Max(1, bytes)));
 
             public int FirstPageSize(long wanted) => (int)Math.Max(1, Math.Min(options.FixedPageItems ?? options.FirstPageItems, wanted));
 
@@ -389,7 +396,7 @@ namespace WeaveEval.Client
                     ?? (itemsMeasured == 0 ? options.FirstPageItems : (long)(options.TargetPageBytes * itemsMeasured / Math.Max(1, bytes)));
                 // The server does its work again for every page, however small: what is left once the size is
                 // known goes out in no more pages than run at once. Memory does not grow with the page (see
-                // BufferedItems).
+                // BufferedItems and PreparedItemsAhead).
                 if (!options.FixedPageItems.HasValue) size = Math.Max(size, shareOfRest);
                 size = Math.Min(size, options.MaximumPageItems);
                 lock (sizeLock) size = Math.Max(1, Math.Min(size, largestAccepted));
@@ -462,9 +469,8 @@ namespace WeaveEval.Client
                 Limit = limit;
                 prepare = list.List.PreparePage?.Invoke();
                 // A full buffer stops the page's reading, and with it (TCP flow control) the server's sending:
-                // memory is this many items per page in flight, however large the page. A prepared page of a
-                // size chosen by bytes is held whole; a page of the user's size might be any number of bytes.
-                var held = prepare == null || list.HasFixedPageSize ? BufferedItems : PreparedItemsHeld;
+                // memory is this many items per page in flight, however large the page.
+                var held = prepare == null ? BufferedItems : list.PreparedItemsAhead;
                 Buffer = ReadAheadBuffer<T>.Start(ReadAsync, Math.Min(limit, held) + 1, CancellationToken.None);
             }
 

@@ -92,6 +92,8 @@ namespace WeaveEval.Commands
         /// <summary>Scorer dimensions of the summary (<c>scorer</c> or <c>scorer.path</c>), first-seen order.</summary>
         public void AddScorers(IEnumerable<string> scorers)
         {
+            // Copies for other threads read the column set without a lock: it must not change any more.
+            if (IsFixed) throw new InvalidOperationException("The columns are fixed.");
             foreach (var scorer in scorers) AddColumn(scoreColumns, ScorePrefix + scorer);
         }
 
