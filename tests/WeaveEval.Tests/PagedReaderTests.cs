@@ -194,38 +194,49 @@ namespace WeaveEval.Tests
             Assert.DoesNotContain(true, firstPage);
         }
 
-        [Fact]
-        public async Task A_prepared_page_holds_about_the_target_bytes_of_items_ahead_as_the_first_page_measured_them()
+        [Theory]
+        [InlineData(1500, true)]
+        [InlineData(2500, false)]
+        public async Task Only_a_page_of_at_most_the_target_bytes_as_the_first_page_measured_them_is_prepared_and_held_whole(int pageItems, bool prepared)
         {
-            // Pages of 2,500 rows of about 430 bytes, a target of 800 KB: the second page, prepared, reads about
-            // 800 KB of rows ahead of a writer that holds its first row, not all 2,500. A first page, not yet
-            // measured, holds the 1,000 of any page.
-            var firstBody = Page("A", 0, 2500, 7500, padding: 200);
+            // Rows of about 430 bytes and a target of 800 KB: about 1,850 rows. The first page (not measured
+            // yet, larger than 1,000 rows) is read as any page; a second page of 1,500 rows is prepared and read
+            // whole ahead of a writer that holds its first row; one of 2,500 is read as any page, 1,000 rows
+            // ahead, unprepared.
+            const int total = 3 * 2500;
             var handler = new StubHandler((request, index) =>
-                StubHandler.Stream(HttpStatusCode.OK, new TrickleStream(Page("A", Paging(request).Offset, 2500, 7500, padding: 200), 8192, seed: index + 1)));
+                StubHandler.Stream(HttpStatusCode.OK, new TrickleStream(Page("A", Paging(request).Offset, pageItems, total, padding: 200), 8192, seed: index + 1)));
             var list = Client(handler).EvalResultsList(new EvalResultsQuery { RunIds = new[] { "A" } });
-            var prepared = 0;
-            list.PreparePage = () => row => Interlocked.Increment(ref prepared);
-            var options = new PagingOptions { FixedPageItems = 2500, TargetPageBytes = 800_000, PagesInFlight = 1 };
-            var expected = (int)(options.TargetPageBytes * 2500 / Encoding.UTF8.GetByteCount(firstBody));
-            Assert.InRange(expected, 1200, 2300);
+            var count = 0;
+            list.PreparePage = () => row =>
+            {
+                row.Prepared = new PreparedRow(Array.Empty<byte>(), row.Results.Count, null);
+                Interlocked.Increment(ref count);
+            };
+            var options = new PagingOptions { FixedPageItems = pageItems, TargetPageBytes = 800_000, PagesInFlight = 1 };
+            var rowBytes = Encoding.UTF8.GetByteCount(Page("A", 0, pageItems, total, padding: 200)) / (double)pageItems;
+            Assert.InRange(800_000 / rowBytes, 1600, 2200);
             var taken = 0;
             await foreach (var step in PagedReader.ReadAsync(new[] { list }, options, CancellationToken.None))
             {
                 if (!step.IsItem) continue;
-                if (++taken == 1)
+                taken++;
+                if (taken <= pageItems)
                 {
-                    await Wait.Until(() => Volatile.Read(ref prepared) >= 1000, "the first page holds 1,000 rows");
-                    await Wait.Settle();
-                    Assert.InRange(Volatile.Read(ref prepared), 1000, 1002);
+                    Assert.Null(step.Item.Prepared);
+                    continue;
                 }
-                if (taken == 2501)
+                Assert.Equal(prepared, step.Item.Prepared != null);
+                await Wait.Settle();
+                if (prepared)
                 {
-                    await Wait.Until(() => Volatile.Read(ref prepared) >= 2500 + expected, "the second page holds the target's rows");
-                    await Wait.Settle();
-                    Assert.InRange(Volatile.Read(ref prepared), 2500 + expected, 2500 + expected + 2);
-                    break;
+                    await Wait.Until(() => Volatile.Read(ref count) == pageItems, "the second page is prepared whole");
                 }
+                else
+                {
+                    Assert.Equal(0, Volatile.Read(ref count));
+                }
+                break;
             }
         }
 

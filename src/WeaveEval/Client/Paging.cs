@@ -79,12 +79,14 @@ namespace WeaveEval.Client
         /// <summary>
         /// Work on each item on its page's background task, once received (and completed), before it is handed
         /// out. Called as a page starts, it gives what prepares that page's items, or null when items cannot be
-        /// prepared yet. A prepared page reads ahead about <see cref="PagingOptions.TargetPageBytes"/> of items
-        /// (as the list's earlier pages measured them; between <see cref="PagedReader.BufferedItems"/> and
-        /// <see cref="PagedReader.MostPreparedItems"/>) instead of <see cref="PagedReader.BufferedItems"/>, so
-        /// that the pages in flight are prepared as they arrive rather than when the caller reaches them; a
-        /// prepared item must therefore be no larger than the item was on the wire (the direct export keeps a
-        /// row's formatted lines, not its parsed values).
+        /// prepared yet. Only a page that can be held whole is prepared: one of at most about
+        /// <see cref="PagingOptions.TargetPageBytes"/> of items as the list's earlier pages measured them
+        /// (between <see cref="PagedReader.BufferedItems"/> and <see cref="PagedReader.MostPreparedItems"/>).
+        /// It is then read whole as it arrives, so that the pages in flight are prepared before the caller
+        /// reaches them; a prepared item must therefore be no larger than the item was on the wire (the direct
+        /// export keeps a row's formatted lines, not its parsed values). A larger page, which must stop
+        /// part-way, is read as any page: prepared, it would be parsed and prepared by its one task while the
+        /// caller waits, where otherwise the caller does part of the work.
         /// </summary>
         public Func<Action<T>?>? PreparePage { get; set; }
     }
@@ -380,9 +382,9 @@ namespace WeaveEval.Client
             public long ItemsRequestedAhead => Pages.Sum(p => (long)p.Limit);
 
             /// <summary>
-            /// Prepared items a page may hold ahead: <see cref="PagingOptions.TargetPageBytes"/> of items as the
-            /// pages so far measured them, so that what the pages in flight hold stays about pages × that many
-            /// bytes, whatever the sizes of the pages; <see cref="BufferedItems"/> until a page has been measured.
+            /// Most items of a page that is prepared (and so held whole): <see cref="PagingOptions.TargetPageBytes"/>
+            /// of items as the pages so far measured them, so that what the pages in flight hold stays about
+            /// pages × that many bytes; <see cref="BufferedItems"/> until a page has been measured.
             /// </summary>
             public int PreparedItemsAhead => itemsMeasured == 0
                 ? BufferedItems
@@ -396,7 +398,7 @@ namespace WeaveEval.Client
                     ?? (itemsMeasured == 0 ? options.FirstPageItems : (long)(options.TargetPageBytes * itemsMeasured / Math.Max(1, bytes)));
                 // The server does its work again for every page, however small: what is left once the size is
                 // known goes out in no more pages than run at once. Memory does not grow with the page (see
-                // BufferedItems and PreparedItemsAhead).
+                // BufferedItems; only a page of at most PreparedItemsAhead is held whole).
                 if (!options.FixedPageItems.HasValue) size = Math.Max(size, shareOfRest);
                 size = Math.Min(size, options.MaximumPageItems);
                 lock (sizeLock) size = Math.Max(1, Math.Min(size, largestAccepted));
@@ -467,10 +469,12 @@ namespace WeaveEval.Client
                 this.list = list;
                 this.offset = offset;
                 Limit = limit;
-                prepare = list.List.PreparePage?.Invoke();
+                // A page is prepared only if it can be held whole: one that must stop part-way would be parsed
+                // and prepared by its one task while the writer waits, work that the writer otherwise shares.
+                prepare = limit <= list.PreparedItemsAhead ? list.List.PreparePage?.Invoke() : null;
                 // A full buffer stops the page's reading, and with it (TCP flow control) the server's sending:
                 // memory is this many items per page in flight, however large the page.
-                var held = prepare == null ? BufferedItems : list.PreparedItemsAhead;
+                var held = prepare == null ? BufferedItems : limit;
                 Buffer = ReadAheadBuffer<T>.Start(ReadAsync, Math.Min(limit, held) + 1, CancellationToken.None);
             }
 
