@@ -190,6 +190,7 @@ namespace WeaveEval.Client
         }
 
         /// <summary>A complete element, parsed on its own with a reader that knows it has all the bytes.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private EvalRow ParseRow(int offset, int end)
         {
             var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer.Bytes, buffer.Start + offset, end - offset), Options);

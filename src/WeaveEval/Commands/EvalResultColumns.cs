@@ -234,6 +234,7 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>The path one key below <paramref name="at"/> (keys as the results spell them), kept while there are few.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private ScorePath Below(ScorePath at, string key)
         {
             if (at.Below != null && at.Below.TryGetValue(key, out var known)) return known;

@@ -129,6 +129,7 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>A line break outside any record (after appended content that lacks one).</summary>
+        [MethodImpl(HotPath.Optimize)]
         public void LineBreak()
         {
             Room(2);
@@ -190,6 +191,7 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>The comma before every field of a record but its first.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private void Separator()
         {
             if (!inRecord)
@@ -216,6 +218,7 @@ namespace WeaveEval.Commands
             Quote(0);
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void WriteInteger(long integer)
         {
             Quote(21);
@@ -225,6 +228,7 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>Compact JSON, as the value's ToString() gives it, written without making a string of it.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private void WriteJson(object value)
         {
             jsonBytes.SetLength(0);
@@ -247,12 +251,14 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>A quote (opening, closing, or the second of a doubled one), with room for <paramref name="more"/> bytes after it.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private void Quote(int more)
         {
             Room(more + 1);
             buffer[used++] = (byte)'"';
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Encode(string text, int start, int count)
         {
             if (count == 0) return;
@@ -262,6 +268,7 @@ namespace WeaveEval.Commands
 
         private void Copy(byte[] bytes) => Copy(bytes, 0, bytes.Length);
 
+        [MethodImpl(HotPath.Optimize)]
         private void Copy(byte[] bytes, int start, int count)
         {
             Room(count);
@@ -270,6 +277,7 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>Makes room for <paramref name="bytes"/> more: writes out what is buffered, or grows for one large field.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private void Room(int bytes)
         {
             if (used + bytes <= buffer.Length) return;

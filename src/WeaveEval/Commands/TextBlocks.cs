@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System;
 using System.Collections.Generic;
 
@@ -59,6 +60,7 @@ namespace WeaveEval.Commands
             }
 
             /// <summary>A copy of <paramref name="text"/> in the page's current block (a new one when it is full).</summary>
+            [MethodImpl(HotPath.Optimize)]
             public ArraySegment<byte> Keep(ReadOnlySpan<byte> text)
             {
                 if (block == null || used + text.Length > block.Length)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System;
 using System.Collections;
 using System.Collections.Generic;
@@ -162,6 +163,7 @@ namespace WeaveEval
             if (seen != version) throw new InvalidOperationException("The map was changed while it was being enumerated.");
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private int IndexOf(string key)
         {
             if (positions != null) return positions.TryGetValue(key, out var at) ? at : -1;
@@ -172,6 +174,7 @@ namespace WeaveEval
             return -1;
         }
 
+        [MethodImpl(HotPath.Optimize)]
         private void Append(string key, object? value)
         {
             if (count == entries.Length) Array.Resize(ref entries, count == 0 ? 4 : count * 2);

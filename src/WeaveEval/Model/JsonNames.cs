@@ -42,6 +42,7 @@ namespace WeaveEval
         }
 
         /// <summary>FNV-1a.</summary>
+        [MethodImpl(HotPath.Optimize)]
         private static uint Hash(ReadOnlySpan<byte> utf8)
         {
             var hash = 2166136261u;
