@@ -320,8 +320,25 @@ function Get-ExportRequest([string] $Project, [string] $RunId) {
     @($logged | ForEach-Object { $_ } | Where-Object { $_.path -like "*/bench/$Project/*" -or $_.body -like "*$RunId*" })
 }
 
+# The same fixed work, timed before each profile and at the end: this 2-core machine's speed moves by
+# ±25 % over minutes, more than the direct writer's margin, and a ratio taken while it was slow says so here.
+$calibration = [int[]]::new(4000000)
+$randomBytes = [byte[]]::new(4 * $calibration.Length)
+[Random]::new(7).NextBytes($randomBytes)
+[Buffer]::BlockCopy($randomBytes, 0, $calibration, 0, $randomBytes.Length)
+function Add-MachineSpeed([string] $When) {
+    $times = foreach ($round in 1..3) {
+        $copy = $calibration.Clone()
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        [Array]::Sort($copy)
+        $clock.Elapsed.TotalSeconds
+    }
+    Add-Figure "machine: sorting 4M integers (median of 3), $When" (Get-Median $times) 's' '' 'the same work every time: higher means a busier machine'
+}
+
 try {
 foreach ($profileName in $Profile) {
+    Add-MachineSpeed "before the $profileName profile"
     $emulator = Start-BenchEmulator $profileName
     $base = $emulator.BaseUri
     $p = "[$profileName]"
@@ -440,6 +457,7 @@ foreach ($profileName in $Profile) {
 }
 }
 finally {
+    Add-MachineSpeed 'at the end'
     $rows | Format-Table -AutoSize -Wrap | Out-String -Width 250 | Out-Host
     $rows | Export-Csv -LiteralPath (Join-Path $scratch 'results.csv') -NoTypeInformation
 }
