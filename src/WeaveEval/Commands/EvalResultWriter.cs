@@ -58,11 +58,10 @@ namespace WeaveEval.Commands
         }
 
         /// <summary>Writes the lines of a row that a page formatted.</summary>
-        public bool Take(EvalRow row)
+        public void Take(EvalRow row)
         {
             WritePrepared(row.Prepared!);
             blocks.Written(row.Prepared!.Text);
-            return true;
         }
 
         /// <summary>Writes what is buffered and puts the file in place.</summary>

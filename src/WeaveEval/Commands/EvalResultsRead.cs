@@ -46,8 +46,8 @@ namespace WeaveEval.Commands
         /// </summary>
         Action<EvalRow>? StartPage();
 
-        /// <summary>Takes a prepared row, in order; false when no more are wanted.</summary>
-        bool Take(EvalRow row);
+        /// <summary>Takes a prepared row, in order.</summary>
+        void Take(EvalRow row);
     }
 
     /// <summary>
@@ -241,7 +241,8 @@ namespace WeaveEval.Commands
             if (step.Item.Prepared != null)
             {
                 resultsRead += step.Item.Trials;
-                return preparation!.Take(step.Item);
+                preparation!.Take(step.Item);
+                return true;
             }
             foreach (var result in step.Item.Results)
             {

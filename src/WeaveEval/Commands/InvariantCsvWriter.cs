@@ -66,9 +66,7 @@ namespace WeaveEval.Commands
         public void WriteRecords(ReadOnlySpan<byte> records)
         {
             if (inRecord) throw new InvalidOperationException("A record is being written.");
-            Room(records.Length);
-            records.CopyTo(new Span<byte>(buffer, used, records.Length));
-            used += records.Length;
+            Copy(records);
             if (used >= FlushAt) Flush();
         }
 
@@ -99,7 +97,7 @@ namespace WeaveEval.Commands
             ref var last = ref lastFields[column];
             if (ReferenceEquals(last.Value, value))
             {
-                Copy(last.Bytes!, 0, last.Length);
+                Copy(new ReadOnlySpan<byte>(last.Bytes!, 0, last.Length));
                 return;
             }
             var start = used;
@@ -242,11 +240,11 @@ namespace WeaveEval.Commands
             var start = 0;
             for (var quote = Array.IndexOf(bytes, (byte)'"', 0, length); quote >= 0; quote = Array.IndexOf(bytes, (byte)'"', start, length - start))
             {
-                Copy(bytes, start, quote + 1 - start);
+                Copy(new ReadOnlySpan<byte>(bytes, start, quote + 1 - start));
                 Quote(0);
                 start = quote + 1;
             }
-            Copy(bytes, start, length - start);
+            Copy(new ReadOnlySpan<byte>(bytes, start, length - start));
             Quote(0);
         }
 
@@ -266,14 +264,12 @@ namespace WeaveEval.Commands
             used += Utf8.GetBytes(text, start, count, buffer, used);
         }
 
-        private void Copy(byte[] bytes) => Copy(bytes, 0, bytes.Length);
-
         [MethodImpl(HotPath.Optimize)]
-        private void Copy(byte[] bytes, int start, int count)
+        private void Copy(ReadOnlySpan<byte> bytes)
         {
-            Room(count);
-            Buffer.BlockCopy(bytes, start, buffer, used, count);
-            used += count;
+            Room(bytes.Length);
+            bytes.CopyTo(new Span<byte>(buffer, used, bytes.Length));
+            used += bytes.Length;
         }
 
         /// <summary>Makes room for <paramref name="bytes"/> more: writes out what is buffered, or grows for one large field.</summary>

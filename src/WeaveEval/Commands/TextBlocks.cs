@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace WeaveEval.Commands
 {

@@ -1,7 +1,7 @@
-using System.Runtime.CompilerServices;
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace WeaveEval
 {

@@ -1,10 +1,10 @@
 using System;
 using System.Buffers;
-using System.Threading;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Threading;
 using WeaveEval.Emulator.Store;
 using WeaveEval.Emulator.Wire;
 
